@@ -1,0 +1,575 @@
+"""Push: make Odoo show the findings — tickets, activities, flags, reorder lines — exactly once.
+
+Every action goes through an outbox row keyed by its action key (``ticket:<finding key>``,
+``flag:<model>:<id>``...).  Before creating anything the push looks up the local binding, then
+the ``svcsync`` external id in Odoo, then a marker written into the record (``OdooClient.ensure``),
+so a crash between "created in Odoo" and "recorded here" never creates a second record.  An
+unchanged payload (content hash) is not re-written.  Resolved findings close what they opened:
+the activity is marked done, the flag goes back to green, a note is posted on the ticket.
+Reorder requests become lines of a *draft* RFQ per vendor that svcsync created (merged into the
+open one if there is one; never confirmed), each line carrying its finding's token so a crash
+between the write and the local commit cannot add it twice.
+
+``dry_run`` computes the same plan and writes nothing, neither in Odoo nor in the state store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from connector.errors import ConnectorError, NotFoundError, RecordError, TransientError
+from jobs import actions as act
+from jobs.config import PushConfig
+from jobs.gateway import Gateway
+from jobs.state import Lease, StaleLeaseError, Store
+from mappings.outbound import (
+    TicketTarget,
+    activity_values,
+    flag_values,
+    partner_tag_command,
+    purchase_line_values,
+    resolution_note_html,
+    ticket_values,
+)
+from service.model import Finding, FlagLevel, ReorderRequest
+
+_logger = logging.getLogger(__name__)
+
+ACTIVITY_TYPE_XML = "activity_type_service_issue"
+TAG_XML = "partner_tag_service_at_risk"
+
+
+class PushError(Exception):
+    """The push cannot run as configured; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    """Where things go on this server (detected once per cycle)."""
+
+    ticket: TicketTarget
+    team_id: int | None = None
+    project_id: int | None = None
+    activity_type_id: int | None = None
+    tag_id: int | None = None
+    flags: bool = False
+    activity_user_id: int | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ticket_model(self) -> str | None:
+        return {
+            TicketTarget.helpdesk_oca: "helpdesk.ticket",
+            TicketTarget.helpdesk_enterprise: "helpdesk.ticket",
+            TicketTarget.project_task: "project.task",
+        }.get(self.ticket)
+
+
+@dataclass
+class PushReport:
+    planned: list[dict[str, Any]] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    resolved: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "resolved": self.resolved,
+            "failed": self.failed,
+        }
+
+
+def _by_name(gw: Gateway, model: str, name: str) -> int | None:
+    rows = gw.search_read(model, [("name", "=", name)], ["id"], order="id asc", limit=1)
+    return int(rows[0]["id"]) if rows else None
+
+
+def _xml(gw: Gateway, name: str) -> int | None:
+    found = gw.find_external_id(name)
+    return found[1] if found else None
+
+
+def detect_target(gw: Gateway, cfg: PushConfig) -> PushTarget:
+    """Ticket target (helpdesk.ticket, else project.task in the configured project, else
+    activities only), team, activity type, partner tag, and whether flags can be written."""
+    caps = gw.capabilities
+    notes: list[str] = []
+    want = cfg.ticket_target
+    ticket = TicketTarget.activity
+    project_id = team_id = None
+    if want in ("auto", "helpdesk.ticket") and caps.ticket_flavour in ("oca", "enterprise"):
+        ticket = (
+            TicketTarget.helpdesk_oca
+            if caps.ticket_flavour == "oca"
+            else TicketTarget.helpdesk_enterprise
+        )
+        if cfg.team:
+            team_model = "helpdesk.ticket.team" if caps.ticket_flavour == "oca" else "helpdesk.team"
+            team_id = _by_name(gw, team_model, cfg.team)
+            if team_id is None:
+                raise PushError(f"[push] team = {cfg.team!r}: no {team_model} with that name")
+    elif want == "helpdesk.ticket":
+        raise PushError(
+            "[push] ticket_target = 'helpdesk.ticket' but no helpdesk app is installed; "
+            "use 'auto', 'project.task' or 'activities'"
+        )
+    elif want in ("auto", "project.task") and caps.has_model("project.task") and cfg.project:
+        project_id = _by_name(gw, "project.project", cfg.project)
+        if project_id is None:
+            raise PushError(f"[push] project = {cfg.project!r}: no project.project with that name")
+        ticket = TicketTarget.project_task
+    elif want == "project.task":
+        raise PushError(
+            "[push] ticket_target = 'project.task' needs the project app and [push] project = "
+            "'<project name>'"
+        )
+    else:
+        notes.append("no helpdesk app and no [push] project: findings get activities only")
+    activity_type_id = _xml(gw, ACTIVITY_TYPE_XML)
+    if activity_type_id is None:
+        rows = gw.search_read(
+            "ir.model.data",
+            [("module", "=", "mail"), ("name", "=", "mail_activity_data_todo")],
+            ["res_id"],
+            limit=1,
+        )
+        activity_type_id = int(rows[0]["res_id"]) if rows else None
+        notes.append("ERP plugin not installed: activities use To-Do (run `svcsync erp install`)")
+    activity_user_id = None
+    if cfg.activity_user:
+        users = gw.search_read(
+            "res.users", [("login", "=", cfg.activity_user)], ["id"], order="id asc", limit=1
+        )
+        if not users:
+            raise PushError(
+                f"[push] activity_user = {cfg.activity_user!r}: no user with that login"
+            )
+        activity_user_id = int(users[0]["id"])
+    flags = caps.has_field("res.partner", "x_svc_flag")
+    if not flags:
+        notes.append("ERP plugin not installed: no x_svc_flag to write, flags skipped")
+    return PushTarget(
+        ticket=ticket,
+        team_id=team_id,
+        project_id=project_id,
+        activity_type_id=activity_type_id,
+        tag_id=_xml(gw, TAG_XML),
+        flags=flags,
+        activity_user_id=activity_user_id,
+        notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------------------------- planning
+
+
+def desired(
+    tenant: str,
+    open_findings: Sequence[Finding],
+    resolved_keys: Iterable[str],
+    target: PushTarget,
+    cfg: PushConfig,
+    previously_flagged: Iterable[str],
+) -> list[act.Action]:
+    """Everything that should be true in Odoo, as outbox actions (pure)."""
+    out: list[act.Action] = []
+    for f in sorted(open_findings, key=lambda f: f.key):
+        kinds = act.actions_of(f)
+        wants_ticket = act.TICKET in kinds
+        if wants_ticket and target.ticket is not TicketTarget.activity:
+            t = act.ticket_for(f)
+            values = ticket_values(
+                t, target.ticket, team_id=target.team_id, project_id=target.project_id
+            )
+            out.append(
+                act.Action(
+                    f"ticket:{f.key}",
+                    act.TICKET,
+                    f.key,
+                    {
+                        "model": target.ticket_model,
+                        "values": values,
+                        "xml": act.xml_name(tenant, "ticket", f.key),
+                        "marker": f"svcsync finding {f.key}",
+                    },
+                )
+            )
+        if (
+            act.ACTIVITY in kinds or (wants_ticket and target.ticket is TicketTarget.activity)
+        ) and (target.activity_type_id is not None):
+            summary = f"{act.RULE_TITLES.get(f.rule, f.rule)} [{act.token(f.key)}]"
+            out.append(
+                act.Action(
+                    f"activity:{f.key}",
+                    act.ACTIVITY,
+                    f.key,
+                    {
+                        "res_model": f.subject.model,
+                        "res_id": f.subject.id,
+                        "summary": summary,
+                        "sentence": f.message,
+                        "evidence": dict(f.evidence),
+                        "deadline": f.detected_at.date().isoformat(),
+                        "xml": act.xml_name(tenant, "activity", f.key),
+                    },
+                )
+            )
+        if act.REORDER in kinds:
+            req = act.reorder_for(f)
+            if req is not None:
+                out.append(
+                    act.Action(
+                        f"reorder:{f.key}",
+                        act.REORDER,
+                        f.key,
+                        {"request": req.model_dump(mode="json"), "token": act.token(f.key)},
+                    )
+                )
+    if target.flags:
+        for flag in act.flags_for(open_findings, cfg.flag_models, previously_flagged):
+            values = flag_values(flag)
+            out.append(
+                act.Action(
+                    f"flag:{flag.subject.model}:{flag.subject.id}",
+                    act.FLAG,
+                    None,
+                    {
+                        "model": flag.subject.model,
+                        "id": flag.subject.id,
+                        "values": values,
+                        "level": flag.level.value,
+                    },
+                )
+            )
+    for key in sorted(set(resolved_keys)):
+        out.append(act.Action(f"resolve:{key}", "resolve", key, {"finding_key": key}))
+    return out
+
+
+def _previously_flagged(store: Store, tenant: str) -> list[str]:
+    return [
+        b["key"].removeprefix("flag:")
+        for b in store.bindings_like(tenant, "flag:")
+        if b["extra"].get("level") not in (None, FlagLevel.green.value)
+    ]
+
+
+def plan(
+    store: Store, tenant: str, actions: Sequence[act.Action]
+) -> tuple[list[dict[str, Any]], list[act.Action]]:
+    """(human plan, actions that need work) — read-only on the store."""
+    state = store.outbox_state(tenant, [a.key for a in actions])
+    out: list[dict[str, Any]] = []
+    todo: list[act.Action] = []
+    for a in actions:
+        old = state.get(a.key)
+        if a.kind == "resolve":
+            op = "resolve"
+        elif (old is not None and old[0] == a.hash and old[1] == "done") or (
+            a.kind == act.FLAG and a.payload["level"] == FlagLevel.green.value and old is None
+        ):
+            continue
+        else:
+            op = "update" if store.binding(tenant, a.key) is not None else "create"
+        out.append({"op": op, "kind": a.kind, "key": a.key, "summary": _summary(a)})
+        todo.append(a)
+    return out, todo
+
+
+def _summary(a: act.Action) -> str:
+    p = a.payload
+    if a.kind == act.TICKET:
+        return f"{p['model']}: {p['values'].get('name')}"
+    if a.kind == act.ACTIVITY:
+        return f"activity on {p['res_model']},{p['res_id']}: {p['summary']}"
+    if a.kind == act.FLAG:
+        return f"{p['model']},{p['id']} -> {p['level']}"
+    if a.kind == act.REORDER:
+        r = p["request"]
+        return f"RFQ line: {r['quantity']:g} x {r['product'].get('name') or r['product']['id']} (vendor {r['vendor_id']})"
+    return f"resolve {a.finding_key}"
+
+
+# ---------------------------------------------------------------------------------- applying
+
+
+class Pusher:
+    """Applies outbox actions for one tenant under its push lease."""
+
+    def __init__(
+        self,
+        tenant: str,
+        gw: Gateway,
+        store: Store,
+        target: PushTarget,
+        cfg: PushConfig,
+        lease: Lease | None = None,
+    ) -> None:
+        self.tenant = tenant
+        self.gw = gw
+        self.store = store
+        self.target = target
+        self.cfg = cfg
+        self.lease = lease
+        self.report = PushReport()
+
+    def run(self, todo: Sequence[act.Action]) -> PushReport:
+        for a in todo:
+            self.store.enqueue(self.tenant, a.key, a.kind, a.payload, a.hash, a.finding_key)
+        pending = {p["key"]: p for p in self.store.pending(self.tenant)}
+        items = [a for a in todo if a.key in pending]
+        # Failed rows are retried when a cycle still wants them; rows no longer wanted stay
+        # in the outbox (visible in `svcsync status`) until their finding resolves.
+        flags = [a for a in items if a.kind == act.FLAG]
+        self._guard(self._flags, flags)
+        for a in items:
+            if a.kind == act.TICKET:
+                self._guard(self._ticket, [a])
+            elif a.kind == act.ACTIVITY:
+                self._guard(self._activity, [a])
+        reorders = [a for a in items if a.kind == act.REORDER]
+        by_vendor: dict[int | None, list[act.Action]] = {}
+        for a in reorders:
+            by_vendor.setdefault(a.payload["request"]["vendor_id"], []).append(a)
+        for vendor, group in sorted(by_vendor.items(), key=lambda kv: kv[0] or 0):
+            self._guard(lambda g, v=vendor: self._reorders(v, g), group)
+        for a in items:
+            if a.kind == "resolve":
+                self._guard(self._resolve, [a])
+        return self.report
+
+    def _guard(self, fn: Any, group: list[act.Action]) -> None:
+        if not group:
+            return
+        try:
+            fn(group)
+        except (StaleLeaseError, TransientError):
+            raise  # lost lease / Odoo down: stop the push, the outbox keeps the rest
+        except (ConnectorError, ValueError) as exc:
+            for a in group:
+                self.store.fail(self.tenant, a.key, str(exc))
+            self.report.failed += len(group)
+            self.report.errors.append(f"{group[0].key}: {exc}")
+
+    def _done(self, a: act.Action, model: str, res_id: int, created: bool, **extra: Any) -> None:
+        self.store.complete(
+            self.tenant,
+            a.key,
+            bind=[
+                {
+                    "key": a.key,
+                    "odoo_model": model,
+                    "odoo_id": res_id,
+                    "xml_id": a.payload.get("xml"),
+                    "content_hash": a.hash,
+                    "extra": extra,
+                }
+            ],
+            lease=self.lease,
+            content_hash=a.hash,
+        )
+        if created:
+            self.report.created += 1
+        else:
+            self.report.updated += 1
+
+    # -- flags: idempotent writes, batched per (model, values)
+    def _flags(self, group: list[act.Action]) -> None:
+        groups: dict[tuple[str, str], list[act.Action]] = {}
+        for a in group:
+            values = json.dumps(a.payload["values"], sort_keys=True)
+            groups.setdefault((a.payload["model"], values), []).append(a)
+        # One write per (model, values) and at most ``batch_size`` records per call.
+        size = self.cfg.batch_size
+        batches = [
+            (key, members[i : i + size])
+            for key, members in groups.items()
+            for i in range(0, len(members), size)
+        ]
+        for (model, values_json), batch in batches:
+            ids = [int(a.payload["id"]) for a in batch]
+            existing = set(
+                self.gw.search(model, [("id", "in", ids)], context={"active_test": False})
+            )
+            values = json.loads(values_json)
+            if existing:
+                self.gw.write(model, sorted(existing), values)
+            if model == "res.partner" and self.target.tag_id and existing:
+                at_risk = batch[0].payload["level"] == FlagLevel.red.value
+                self.gw.write(
+                    model,
+                    sorted(existing),
+                    {"category_id": partner_tag_command(self.target.tag_id, at_risk)},
+                )
+            for a in batch:
+                if int(a.payload["id"]) not in existing:
+                    self.store.fail(
+                        self.tenant, a.key, f"{model},{a.payload['id']} no longer exists"
+                    )
+                    self.report.failed += 1
+                    continue
+                self._done(a, model, int(a.payload["id"]), False, level=a.payload["level"])
+
+    # -- tickets: ensure by external id, recovered by the finding marker in the description
+    def _ticket(self, group: list[act.Action]) -> None:
+        (a,) = group
+        p = a.payload
+        bound = self.store.binding(self.tenant, a.key)
+        if bound is not None and bound["content_hash"] == a.hash:
+            self.store.complete(self.tenant, a.key, lease=self.lease, content_hash=a.hash)
+            self.report.skipped += 1
+            return
+        res_id, created = self.gw.ensure(
+            p["model"], p["xml"], p["values"], marker=("description", p["marker"])
+        )
+        self._done(a, p["model"], res_id, created)
+
+    # -- activities: ensure, recovered by the token in the summary
+    def _activity(self, group: list[act.Action]) -> None:
+        (a,) = group
+        p = a.payload
+        values = activity_values(
+            res_model_id=self.gw.model_id(p["res_model"]),
+            res_id=int(p["res_id"]),
+            activity_type_id=int(self.target.activity_type_id or 0),
+            summary=p["summary"],
+            sentence=p["sentence"],
+            evidence=p["evidence"],
+            deadline=date.fromisoformat(p["deadline"]),
+            user_id=self.target.activity_user_id,
+        )
+        res_id, created = self.gw.ensure(
+            "mail.activity",
+            p["xml"],
+            values,
+            marker=("summary", p["summary"].rsplit("[", 1)[-1].rstrip("]")),
+        )
+        self._done(a, "mail.activity", res_id, created)
+
+    # -- reorders: lines on the open draft RFQ svcsync made for the vendor
+    def _reorders(self, vendor: int | None, group: list[act.Action]) -> None:
+        if vendor is None:
+            raise ValueError(
+                "no vendor for the product: add a vendor (product.supplierinfo) so svcsync "
+                "can draft the RFQ"
+            )
+        rfq_key = f"rfq:{vendor}"
+        bound = self.store.binding(self.tenant, rfq_key)
+        serial = int(bound["extra"].get("serial", 1)) if bound is not None else 1
+        requests = [ReorderRequest.model_validate(a.payload["request"]) for a in group]
+        lines = [purchase_line_values(r) for r in requests]
+        rfq_id: int | None = None
+        for _ in range(100):
+            origin = f"svcsync:{self.tenant}:rfq:{vendor}:{serial}"
+            # The external id (or, after a crash, the origin) finds the RFQ this serial made.
+            candidate, _created = self.gw.ensure(
+                "purchase.order",
+                act.xml_name(self.tenant, "rfq", origin),
+                {"partner_id": vendor, "origin": origin, "order_line": [[0, 0, v] for v in lines]},
+                marker=("origin", origin),
+                update=False,
+            )
+            rows = self.gw.read("purchase.order", [candidate], ["state"])
+            if rows and rows[0].get("state") == "draft":
+                rfq_id = candidate
+                break
+            serial += 1  # confirmed, sent or cancelled by a buyer: open the next draft RFQ
+        if rfq_id is None:
+            raise ValueError(f"no draft RFQ could be opened for vendor {vendor}")
+        if bound is None or bound["odoo_id"] != rfq_id:
+            self.store.complete(
+                self.tenant,
+                rfq_key,
+                bind=[
+                    {
+                        "key": rfq_key,
+                        "odoo_model": "purchase.order",
+                        "odoo_id": rfq_id,
+                        "content_hash": "",
+                        "extra": {"serial": serial},
+                    }
+                ],
+                lease=self.lease,
+            )
+        present = {
+            str(r.get("name") or "")
+            for r in self.gw.search_read(
+                "purchase.order.line", [("order_id", "=", rfq_id)], ["name"], order="id asc"
+            )
+        }
+        missing = [
+            v
+            for a, v in zip(group, lines, strict=True)
+            if not any(a.payload["token"] in name for name in present)
+        ]
+        if missing:
+            self.gw.write("purchase.order", [rfq_id], {"order_line": [[0, 0, v] for v in missing]})
+        added = {id(v) for v in missing}
+        for a, v in zip(group, lines, strict=True):
+            self._done(a, "purchase.order", rfq_id, id(v) in added)
+
+    # -- resolution: note on the ticket, activity done; flags follow from the open findings
+    def _resolve(self, group: list[act.Action]) -> None:
+        (a,) = group
+        key = str(a.finding_key)
+        ticket = self.store.binding(self.tenant, f"ticket:{key}")
+        activity = self.store.binding(self.tenant, f"activity:{key}")
+        if ticket is not None:
+            try:
+                self.gw.message_post(
+                    ticket["odoo_model"],
+                    int(ticket["odoo_id"]),
+                    resolution_note_html(key, "svcsync no longer finds this problem."),
+                )
+            except (RecordError, NotFoundError):
+                pass  # the ticket was deleted in Odoo: nothing left to annotate
+        if activity is not None:
+            self.gw.activity_done([int(activity["odoo_id"])], feedback="Resolved (svcsync)")
+        self.store.complete(
+            self.tenant,
+            a.key,
+            unbind=[f"ticket:{key}", f"activity:{key}"],
+            forget=[f"ticket:{key}", f"activity:{key}", f"reorder:{key}", a.key],
+            lease=self.lease,
+        )
+        self.report.resolved += 1
+
+
+def push(
+    tenant: str,
+    gw: Gateway,
+    store: Store,
+    open_findings: Sequence[Finding],
+    resolved_keys: Iterable[str],
+    cfg: PushConfig,
+    *,
+    lease: Lease | None = None,
+    dry_run: bool = False,
+    target: PushTarget | None = None,
+) -> PushReport:
+    """Make Odoo reflect the findings; with ``dry_run`` only return the plan."""
+    target = target or detect_target(gw, cfg)
+    # Whatever still has an action for a finding that is no longer open gets resolved, also
+    # when an earlier push crashed before doing it.
+    open_keys = {f.key for f in open_findings}
+    stale = (store.action_finding_keys(tenant) | set(resolved_keys)) - open_keys
+    wanted = desired(tenant, open_findings, stale, target, cfg, _previously_flagged(store, tenant))
+    planned, todo = plan(store, tenant, wanted)
+    if dry_run:
+        return PushReport(planned=planned, notes=list(target.notes))
+    pusher = Pusher(tenant, gw, store, target, cfg, lease)
+    pusher.report.planned = planned
+    pusher.report.notes = list(target.notes)
+    return pusher.run(todo)

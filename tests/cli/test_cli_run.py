@@ -1,0 +1,227 @@
+"""The sync commands as a user runs them (subprocesses) against odoosim over real HTTP.
+
+One simulated demo company per module; the tests run in file order like an admin would:
+install the plugin, dry-run, run, run again, look at status and findings, run the daemon.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+from helpers import KEY_VAR, run_cli, svcsync_argv, write_config
+from pydantic import SecretStr
+
+from connector import ConnectionSettings, OdooClient
+from odoosim import SimServer
+
+# The cycle needs the service rules (service/rules); without them these tests cannot run.
+pytest.importorskip("service.rules", reason="service/rules is not available yet")
+
+WRITE_MODELS = (
+    "helpdesk.ticket",
+    "project.task",
+    "purchase.order",
+    "purchase.order.line",
+    "mail.activity",
+    "mail.message",
+)
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[SimServer]:
+    with SimServer(odoo_version="17", dataset="demo", orders=120, seed=11) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("svcsync-run")
+
+
+@pytest.fixture(scope="module")
+def config(sim: SimServer, workdir: Path) -> Path:
+    return write_config(workdir / "svcsync.toml", sim, workdir / "state.db")
+
+
+@pytest.fixture(scope="module")
+def admin(sim: SimServer) -> Iterator[OdooClient]:
+    settings = ConnectionSettings(
+        url=sim.url,
+        database=sim.database,
+        login=sim.admin_login,
+        api_key=SecretStr(sim.admin_password),
+    )
+    with OdooClient(settings) as client:
+        client.connect()
+        yield client
+
+
+def _env(sim: SimServer) -> dict[str, str]:
+    return {KEY_VAR: sim.bot_api_key, "SVCSYNC_ADMIN_API_KEY": sim.admin_password}
+
+
+def _odoo_counts(client: OdooClient) -> dict[str, int]:
+    counts = {}
+    for model in WRITE_MODELS:
+        try:
+            counts[model] = client.search_count(model, [])
+        except Exception:  # an app this profile lacks
+            counts[model] = -1
+    counts["ir.model.data/svcsync"] = client.search_count(
+        "ir.model.data", [("module", "=", "svcsync")]
+    )
+    for model in ("res.partner", "sale.order", "account.move"):
+        counts[f"{model}/flagged"] = client.search_count(
+            model, [("x_svc_flag", "in", ["amber", "red"])]
+        )
+    return counts
+
+
+def test_erp_install(sim: SimServer, config: Path) -> None:
+    proc = run_cli("erp", "install", "--login", "admin", "--config", str(config), env=_env(sim))
+    assert proc.returncode == 0, proc.stderr
+    assert "plugin installed" in proc.stdout
+
+
+def test_dry_run_writes_nothing(sim: SimServer, config: Path, admin: OdooClient) -> None:
+    before = _odoo_counts(admin)
+    proc = run_cli("run", "--once", "--dry-run", "--config", str(config), "--json", env=_env(sim))
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads(proc.stdout)
+    assert plan["dry_run"] is True
+    assert sum(len(t["plan"]) for t in plan["tenants"]) > 0, plan
+    assert _odoo_counts(admin) == before
+
+
+def test_run_once_pushes_and_second_run_duplicates_nothing(
+    sim: SimServer, config: Path, admin: OdooClient
+) -> None:
+    before = _odoo_counts(admin)
+    first = run_cli("run", "--once", "--config", str(config), env=_env(sim))
+    assert first.returncode == 0, first.stderr
+    after_first = _odoo_counts(admin)
+    created = {k: after_first[k] - before[k] for k in before}
+    assert created["ir.model.data/svcsync"] > 0
+    assert created["purchase.order.line"] > 0
+    assert sum(v for k, v in created.items() if k.endswith("/flagged")) > 0
+    second = run_cli("run", "--once", "--config", str(config), env=_env(sim))
+    assert second.returncode == 0, second.stderr
+    after_second = _odoo_counts(admin)
+    for model in (
+        "helpdesk.ticket",
+        "purchase.order.line",
+        "mail.activity",
+        "ir.model.data/svcsync",
+    ):
+        assert after_second[model] == after_first[model], model
+
+
+def test_status_json(sim: SimServer, config: Path) -> None:
+    proc = run_cli("status", "--json", "--config", str(config), env=_env(sim))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    (tenant,) = report["tenants"]
+    assert tenant["tenant"] == "main"
+    assert tenant["last_run"]["status"] == "ok"
+    streams = {s["stream"]: s for s in tenant["streams"]}
+    assert "orders" in streams and streams["orders"]["cursor"] is not None
+    assert tenant["mirror"]
+
+
+def test_findings_json(sim: SimServer, config: Path) -> None:
+    proc = run_cli("findings", "--json", "--config", str(config), env=_env(sim))
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)["findings"]
+    assert rows and {"key", "rule", "severity", "subject_model", "subject_id"} <= set(rows[0])
+    opened = json.loads(
+        run_cli("findings", "--open", "--json", "--config", str(config), env=_env(sim)).stdout
+    )["findings"]
+    assert {r["key"] for r in opened} <= {r["key"] for r in rows}
+    assert all(r["status"] == "open" for r in opened)
+
+
+def test_daemon_runs_two_cycles_then_stops_on_sigterm(sim: SimServer, workdir: Path) -> None:
+    cfg = workdir / "daemon.toml"
+    doc: dict[str, Any] = {
+        "erp": [
+            {
+                "name": "main",
+                "url": sim.url,
+                "database": sim.database,
+                "login": sim.bot_login,
+                "api_key_env": KEY_VAR,
+            }
+        ],
+        "state": {"url": f"sqlite:///{workdir / 'daemon.db'}"},
+        "schedule": {"pull_interval_seconds": 5, "analyze_interval_seconds": 5},
+    }
+    cfg.write_text(tomli_w.dumps(doc))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SVCSYNC_")}
+    env.update(_env(sim))
+    # Logs go to a file, not a pipe nobody reads while waiting (a full pipe would block it).
+    log_path = workdir / "daemon.log"
+    with log_path.open("w") as log_file:
+        proc = subprocess.Popen(
+            svcsync_argv(
+                "daemon", "--config", str(cfg), "--log-format", "json", "--log-level", "info"
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            text=True,
+            env=env,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        finished = 0
+        while time.monotonic() < deadline and finished < 2:
+            time.sleep(1)
+            assert proc.poll() is None, log_path.read_text()[-3000:]
+            status = run_cli("status", "--json", "--config", str(cfg), env=_env(sim))
+            if status.returncode == 0:
+                finished = int(json.loads(status.stdout)["tenants"][0]["runs_finished"])
+        assert finished >= 2, "no two cycles in 120 s:\n" + log_path.read_text()[-3000:]
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        proc.wait(timeout=10)
+        stopped_in = time.monotonic() - started
+        logs = log_path.read_text()
+        assert stopped_in < 10, logs[-3000:]
+        assert proc.returncode == 0, logs[-3000:]
+        assert "Traceback" not in logs
+        records = [json.loads(line) for line in logs.splitlines() if line.strip()]
+        assert any("daemon stopped" in r["message"] for r in records)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_one_tenant_refused_does_not_stop_the_other(sim: SimServer, workdir: Path) -> None:
+    cfg = workdir / "two.toml"
+    base = {"url": sim.url, "database": sim.database, "login": sim.bot_login}
+    doc: dict[str, Any] = {
+        "erp": [
+            {"name": "broken", **base, "api_key_env": "SVCSYNC_TEST_WRONG_KEY"},
+            {"name": "main", **base, "api_key_env": KEY_VAR},
+        ],
+        "state": {"url": f"sqlite:///{workdir / 'two.db'}"},
+    }
+    cfg.write_text(tomli_w.dumps(doc))
+    env = {**_env(sim), "SVCSYNC_TEST_WRONG_KEY": "wrong-key-123456"}
+    proc = run_cli("run", "--once", "--config", str(cfg), "--json", env=env)
+    assert proc.returncode == 3, proc.stderr
+    lines = [x for x in proc.stderr.splitlines() if x.startswith("svcsync:")]
+    assert len(lines) == 1 and "broken" in lines[0] and "login refused" in lines[0]
+    assert "wrong-key-123456" not in proc.stdout + proc.stderr
+    by_name = {t["tenant"]: t for t in json.loads(proc.stdout)["tenants"]}
+    assert by_name["broken"]["status"] == "failed"
+    assert by_name["main"]["status"] == "ok" and by_name["main"]["streams"]
