@@ -458,8 +458,10 @@ class Database:
         if fld.name == "id":
             return col
         if t == "many2one":
-            if not load:
-                return [False if v is None or v is False else v for v in col]
+            if load != "_classic_read":
+                # Odoo's _read_format: use_display_name = (load == '_classic_read'); any other
+                # load ('_classic_write', False, None) gives the bare id
+                return [v if v else False for v in col]
             present = {v for v in col if v}
             if not present:
                 return [False] * len(col)

@@ -205,3 +205,37 @@ def test_json2_positional_calls_go_through_doc_bearer_for_admin(
     with pytest.raises(httpx.HTTPStatusError) as refused:  # no api_doc group: 403
         bot_partners.search([["id", ">", 0]])
     assert refused.value.response.status_code == 403
+
+
+@pytest.mark.parametrize(("protocol", "version"), CASES)
+def test_load_classic_write_reads_many2one_as_bare_ids(
+    servers: dict[str, SimServer], protocol: str, version: str
+) -> None:
+    """``read``/``search_read`` with ``load='_classic_write'`` (OdooRPC's browse) give ints."""
+    sim = servers[version]
+    conn = connect(sim, protocol)
+    orders = conn.get_model("sale.order")
+    domain = [["partner_id", "!=", False]]
+    fields = ["name", "partner_id"]
+    if protocol == "json2":
+        ids = orders.search(domain=domain, limit=3, order="id asc")
+        classic = orders.read(ids=ids, fields=fields)
+        bare = orders.read(ids=ids, fields=fields, load="_classic_write")
+        searched = orders.search_read(
+            domain=domain, fields=fields, limit=3, order="id asc", load="_classic_write"
+        )
+    else:
+        ids = orders.search(domain, limit=3, order="id asc")
+        classic = orders.read(ids, fields)
+        bare = orders.read(ids, fields, load="_classic_write")
+        conn.check_login()
+        obj = conn.get_service("object")
+        searched = obj.execute_kw(
+            sim.database, conn.user_id, sim.admin_password, "sale.order", "search_read",
+            [domain, fields], {"limit": 3, "order": "id asc", "load": "_classic_write"},
+        )  # fmt: skip
+    assert len(ids) == 3
+    assert all(isinstance(r["partner_id"], list) for r in classic)
+    assert [r["partner_id"] for r in bare] == [r["partner_id"][0] for r in classic]
+    assert all(type(r["partner_id"]) is int for r in bare)
+    assert searched == bare

@@ -49,3 +49,21 @@ def test_odoorpc_logs_in_lists_databases_and_works_with_partners_and_orders(
     assert [row["name"] for row in rows] == names
     assert all(isinstance(row["partner_id"], list) for row in rows)  # [id, display_name]
     odoo.logout()
+
+
+def test_odoorpc_browse_follows_many2one(sim: SimServer) -> None:
+    """OdooRPC reads with ``load='_classic_write'`` and browses the bare id it gets back."""
+    odoo = odoorpc.ODOO(sim.host, port=sim.port, timeout=30)
+    odoo.login(sim.database, sim.admin_login, sim.admin_password)
+    Order = odoo.env["sale.order"]
+    (order_id,) = Order.search([("partner_id", "!=", False)], limit=1, order="id asc")
+    (row,) = Order.read([order_id], ["partner_id"])
+    partner_id, partner_name = row["partner_id"]
+    order = Order.browse(order_id)
+    assert order.partner_id.id == partner_id
+    assert order.partner_id.name == odoo.env["res.partner"].read([partner_id], ["name"])[0]["name"]
+    assert order.partner_id.name in partner_name  # display_name may add the company
+    lines = order.order_line
+    assert lines and all(line.order_id.id == order_id for line in lines)
+    assert all(line.product_id.name for line in lines if line.product_id)
+    odoo.logout()
