@@ -1,23 +1,20 @@
 """Config sections composed by svcsync (docs/internals.md §5).
 
-``[[erp]]`` entries are the connector's ``ConnectionSettings`` plus a tenant ``name``.
-``RulesConfig`` is an interim copy of ``service.config.RulesConfig`` until the service package
-publishes it.
+``[[erp]]`` entries are the connector's ``ConnectionSettings`` plus a tenant ``name``.  The
+other sections are the packages' own models, composed in ``svcsync/settings.py``:
+``service.config.RulesConfig`` (``[rules.*]``) and ``jobs.config`` (``[state]``, ``[schedule]``,
+``[push]``, ``[notify]``).
 """
 
 from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from connector import ConnectionSettings
 
 _TENANT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class TenantConfig(ConnectionSettings):
@@ -45,33 +42,3 @@ class TenantConfig(ConnectionSettings):
                 "api_key_file (a file holding the bot user's API key)"
             )
         return self
-
-
-class BillingRules(_Section):
-    amount_tolerance: float = Field(default=0.01, ge=0)
-    qty_tolerance: float = Field(default=0.0, ge=0)
-    not_invoiced_days: int = Field(default=14, ge=0)
-    duplicate_window_days: int = Field(default=30, ge=0)
-    overdue_days: int = Field(default=30, ge=0)
-    refund_count: int = Field(default=3, ge=0)
-    refund_ratio: float = Field(default=0.2, ge=0, le=1)
-    refund_window_days: int = Field(default=90, ge=1)
-
-
-class OrderRules(_Section):
-    stuck_days: int = Field(default=7, ge=0)
-
-
-class InventoryRules(_Section):
-    service_level: float = Field(default=0.95, gt=0, lt=1)
-    holding_rate: float = Field(default=0.25, ge=0)
-    overstock_days: int = Field(default=180, ge=1)
-    overstock_min_money: float = Field(default=50.0, ge=0)
-
-
-class RulesConfig(_Section):
-    """``[rules.*]``: thresholds of the service rules (docs/internals.md §2)."""
-
-    billing: BillingRules = BillingRules()
-    orders: OrderRules = OrderRules()
-    inventory: InventoryRules = InventoryRules()

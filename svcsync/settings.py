@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from jobs.config import NotifyConfig, PushConfig, ScheduleConfig, StateConfig
-from svcsync.sections import RulesConfig, TenantConfig
+from service.config import RulesConfig
+from svcsync.sections import TenantConfig
 
 DEFAULT_CONFIG = "svcsync.toml"
 ENV_PREFIX = "SVCSYNC_"

@@ -59,12 +59,10 @@ def bound_records(settings: Settings) -> list[dict[str, Any]]:
 
 
 def build_rules(settings: Settings) -> Rules:
-    """The service rules with this config's thresholds, as the callable jobs/analyze expects."""
-    import importlib
+    """The service rules with this config's ``[rules.*]`` thresholds, as jobs/analyze calls them."""
+    from service.rules import build
 
-    # service/rules is being written alongside; imported by name until its API is published.
-    service_rules: Any = importlib.import_module("service.rules")
-    rules: Rules = service_rules.build(settings.rules)
+    rules: Rules = build(settings.rules)
     return rules
 
 

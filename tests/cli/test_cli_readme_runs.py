@@ -19,9 +19,6 @@ import pytest
 from helpers import KEY_VAR, run_cli, svcsync_argv
 from test_cli_readme import readme_command_lines
 
-# The cycle needs the service rules (service/rules); without them these tests cannot run.
-pytest.importorskip("service.rules", reason="service/rules is not available yet")
-
 from odoosim import SimServer
 
 LONG_RUNNING = {"daemon", "sim"}

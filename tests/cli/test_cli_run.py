@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,6 @@ from pydantic import SecretStr
 
 from connector import ConnectionSettings, OdooClient
 from odoosim import SimServer
-
-# The cycle needs the service rules (service/rules); without them these tests cannot run.
-pytest.importorskip("service.rules", reason="service/rules is not available yet")
 
 WRITE_MODELS = (
     "helpdesk.ticket",
@@ -100,6 +98,36 @@ def test_dry_run_writes_nothing(sim: SimServer, config: Path, admin: OdooClient)
     assert plan["dry_run"] is True
     assert sum(len(t["plan"]) for t in plan["tenants"]) > 0, plan
     assert _odoo_counts(admin) == before
+
+
+def _planned_rules(config: Path, env: dict[str, str]) -> dict[str, int]:
+    """Rule -> number of planned actions of a ``run --once --dry-run`` (nothing is written)."""
+    proc = run_cli("run", "--once", "--dry-run", "--config", str(config), "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    counts: dict[str, int] = {}
+    for tenant in json.loads(proc.stdout)["tenants"]:
+        for action in tenant["plan"]:
+            rule = str(action["key"]).split(":")[1]
+            counts[rule] = counts.get(rule, 0) + 1
+    return counts
+
+
+def test_thresholds_in_the_toml_reach_the_rules(sim: SimServer, workdir: Path) -> None:
+    """TOML (and its SVCSYNC_RULES__ override) -> settings -> service.rules.build -> findings."""
+    default = write_config(workdir / "rules-default.toml", sim, workdir / "rules-default.db")
+    base = _planned_rules(default, _env(sim))
+    assert base.get("billing.overdue", 0) > 0 and base.get("orders.stuck", 0) > 0, base
+
+    doc = tomllib.loads(default.read_text())
+    doc["state"]["url"] = f"sqlite:///{workdir / 'rules-changed.db'}"
+    doc["rules"] = {"billing": {"overdue_days": 100_000}}
+    changed = workdir / "rules-changed.toml"
+    changed.write_text(tomli_w.dumps(doc))
+    env = {**_env(sim), "SVCSYNC_RULES__ORDERS__STUCK_DAYS": "100000"}
+    after = _planned_rules(changed, env)
+    assert "billing.overdue" not in after, after  # from the file
+    assert "orders.stuck" not in after, after  # from the environment
+    assert after.get("billing.amount_mismatch") == base.get("billing.amount_mismatch")
 
 
 def test_run_once_pushes_and_second_run_duplicates_nothing(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -43,6 +44,43 @@ def test_example_config_loads_with_every_section() -> None:
     # Every top-level section of the example is a section the settings model knows.
     raw = tomllib.loads(EXAMPLE.read_text())
     assert set(raw) == {"erp", "state", "schedule", "rules", "push", "notify"}
+
+
+def test_example_rules_keys_are_exactly_the_rules_model_with_its_defaults() -> None:
+    from service.config import RulesConfig
+
+    raw = tomllib.loads(EXAMPLE.read_text())["rules"]
+    assert set(raw) == set(RulesConfig.model_fields)
+    defaults = RulesConfig().model_dump()
+    for section, values in raw.items():
+        assert set(values) == set(defaults[section]), section
+        for key, value in values.items():
+            assert value == defaults[section][key], f"rules.{section}.{key}"
+    # The settings carry the service's own model, not a copy of it.
+    assert type(load_settings(EXAMPLE, env={}).rules) is RulesConfig
+
+
+def test_example_documents_every_key_of_every_section() -> None:
+    """Each key of each section model is in the example, set or as a commented `# key =` line."""
+    from connector import RetrySettings
+    from jobs.config import NotifyConfig, PushConfig, ScheduleConfig, StateConfig, Webhook
+    from svcsync.sections import TenantConfig
+
+    text = EXAMPLE.read_text()
+    models = {
+        "erp": TenantConfig,
+        "erp.retry": RetrySettings,
+        "state": StateConfig,
+        "schedule": ScheduleConfig,
+        "push": PushConfig,
+        "notify": NotifyConfig,
+        "notify.webhooks": Webhook,
+    }
+    for section, model in models.items():
+        for key in model.model_fields:
+            if key in ("api_key", "retry", "webhooks"):
+                continue  # refused secret / sub-tables listed on their own
+            assert re.search(rf"^(# )?{key} = ", text, flags=re.M), f"{section}.{key}"
 
 
 def test_environment_overrides_win_and_are_typed() -> None:
