@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -183,79 +184,68 @@ def desired(
     cfg: PushConfig,
     previously_flagged: Iterable[str],
 ) -> list[act.Action]:
-    """Everything that should be true in Odoo, as outbox actions (pure)."""
+    """Everything that should be true in Odoo, as outbox actions (pure).
+
+    What each finding asks for is ``service.actions.plan``; this only places it: tickets go to
+    the detected ticket model (or become activities on the subject when there is none),
+    reorder requests become RFQ lines, flags are written where the plugin's fields are."""
+    by_key = {f.key: f for f in open_findings}
+    wanted = act.plan(open_findings, cfg.flag_models)
     out: list[act.Action] = []
-    for f in sorted(open_findings, key=lambda f: f.key):
-        kinds = act.actions_of(f)
-        wants_ticket = act.TICKET in kinds
-        if wants_ticket and target.ticket is not TicketTarget.activity:
-            t = act.ticket_for(f)
+    for t in wanted.tickets:
+        if target.ticket is not TicketTarget.activity:
             values = ticket_values(
                 t, target.ticket, team_id=target.team_id, project_id=target.project_id
             )
-            out.append(
-                act.Action(
-                    f"ticket:{f.key}",
-                    act.TICKET,
-                    f.key,
-                    {
-                        "model": target.ticket_model,
-                        "values": values,
-                        "xml": act.xml_name(tenant, "ticket", f.key),
-                        "marker": f"svcsync finding {f.key}",
-                    },
-                )
-            )
-        if (
-            act.ACTIVITY in kinds or (wants_ticket and target.ticket is TicketTarget.activity)
-        ) and (target.activity_type_id is not None):
-            summary = f"{act.RULE_TITLES.get(f.rule, f.rule)} [{act.token(f.key)}]"
-            out.append(
-                act.Action(
-                    f"activity:{f.key}",
-                    act.ACTIVITY,
-                    f.key,
-                    {
-                        "res_model": f.subject.model,
-                        "res_id": f.subject.id,
-                        "summary": summary,
-                        "sentence": f.message,
-                        "evidence": dict(f.evidence),
-                        "deadline": f.detected_at.date().isoformat(),
-                        "xml": act.xml_name(tenant, "activity", f.key),
-                    },
-                )
-            )
-        if act.REORDER in kinds:
-            req = act.reorder_for(f)
-            if req is not None:
-                out.append(
-                    act.Action(
-                        f"reorder:{f.key}",
-                        act.REORDER,
-                        f.key,
-                        {"request": req.model_dump(mode="json"), "token": act.token(f.key)},
-                    )
-                )
+            payload = {
+                "model": target.ticket_model,
+                "values": values,
+                "xml": act.xml_name(tenant, "ticket", t.finding_key),
+                "marker": f"svcsync finding {t.finding_key}",
+            }
+            out.append(act.Action(f"ticket:{t.finding_key}", act.TICKET, t.finding_key, payload))
+        else:  # no ticket model: the ticket becomes an activity on its subject
+            out.extend(_activity(tenant, by_key[t.finding_key], target, t.title, t.description))
+    for f in wanted.activities:
+        title = act.RULE_TITLES.get(f.rule, f.rule)
+        out.extend(_activity(tenant, f, target, title, f.message))
+    for req in wanted.reorders:
+        line = act.rfq_line_request(req)
+        payload = {"request": line.model_dump(mode="json"), "token": act.token(req.finding_key)}
+        out.append(act.Action(f"reorder:{req.finding_key}", act.REORDER, req.finding_key, payload))
     if target.flags:
-        for flag in act.flags_for(open_findings, cfg.flag_models, previously_flagged):
-            values = flag_values(flag)
-            out.append(
-                act.Action(
-                    f"flag:{flag.subject.model}:{flag.subject.id}",
-                    act.FLAG,
-                    None,
-                    {
-                        "model": flag.subject.model,
-                        "id": flag.subject.id,
-                        "values": values,
-                        "level": flag.level.value,
-                    },
-                )
-            )
+        models = set(cfg.flag_models)
+        again = [s for s in previously_flagged if s.partition(":")[0] in models]
+        for flag in [*wanted.flags, *act.green_flags(wanted.flags, again)]:
+            flag_payload: dict[str, Any] = {
+                "model": flag.subject.model,
+                "id": flag.subject.id,
+                "values": flag_values(flag),
+                "level": flag.level.value,
+            }
+            key = f"flag:{flag.subject.model}:{flag.subject.id}"
+            out.append(act.Action(key, act.FLAG, None, flag_payload))
     for key in sorted(set(resolved_keys)):
         out.append(act.Action(f"resolve:{key}", "resolve", key, {"finding_key": key}))
     return out
+
+
+def _activity(
+    tenant: str, f: Finding, target: PushTarget, title: str, sentence: str
+) -> list[act.Action]:
+    """An activity on the finding's subject (none without an activity type)."""
+    if target.activity_type_id is None:
+        return []
+    payload = {
+        "res_model": f.subject.model,
+        "res_id": f.subject.id,
+        "summary": act.summary(title, f.key),
+        "sentence": sentence,
+        "evidence": dict(f.evidence),
+        "deadline": f.detected_at.date().isoformat(),
+        "xml": act.xml_name(tenant, "activity", f.key),
+    }
+    return [act.Action(f"activity:{f.key}", act.ACTIVITY, f.key, payload)]
 
 
 def _previously_flagged(store: Store, tenant: str) -> list[str]:
@@ -458,35 +448,69 @@ class Pusher:
         )
         self._done(a, "mail.activity", res_id, created)
 
-    # -- reorders: lines on the open draft RFQ svcsync made for the vendor
+    # -- reorders: one line per finding, on the open draft RFQ svcsync made for the vendor
     def _reorders(self, vendor: int | None, group: list[act.Action]) -> None:
-        if vendor is None:
+        if vendor is None:  # service.actions.plan turns these into "no supplier" tickets
             raise ValueError(
                 "no vendor for the product: add a vendor (product.supplierinfo) so svcsync "
                 "can draft the RFQ"
             )
+        # A finding that has its line already: the line follows the request while its RFQ is
+        # a draft; once a buyer confirmed or cancelled that RFQ it is left alone (and the
+        # finding is never ordered a second time).
+        bound = {a.key: b for a in group if (b := self.store.binding(self.tenant, a.key))}
+        if bound:
+            po_ids = sorted({int(b["odoo_id"]) for b in bound.values()})
+            states = {
+                int(r["id"]): r.get("state")
+                for r in self.gw.read("purchase.order", po_ids, ["state"])
+            }
+            lines = self._lines([i for i in po_ids if states.get(i) == "draft"])
+            for key, b in bound.items():
+                a = next(x for x in group if x.key == key)
+                po = int(b["odoo_id"])
+                line = _line_with(lines.get(po, []), a.payload["token"])
+                want = purchase_line_values(ReorderRequest.model_validate(a.payload["request"]))
+                changed = line is not None and _line_differs(line, want)
+                if changed and line is not None:
+                    self.gw.write("purchase.order", [po], {"order_line": [[1, line["id"], want]]})
+                self._done(a, "purchase.order", po, False)
+        fresh = [a for a in group if a.key not in bound]
+        if fresh:
+            self._new_lines(vendor, fresh)
+
+    def _new_lines(self, vendor: int, group: list[act.Action]) -> None:
+        """Put the group's lines on the vendor's open draft RFQ (created with its lines in one
+        call when there is none); a confirmed, sent or cancelled RFQ is never written to."""
         rfq_key = f"rfq:{vendor}"
         bound = self.store.binding(self.tenant, rfq_key)
         serial = int(bound["extra"].get("serial", 1)) if bound is not None else 1
-        requests = [ReorderRequest.model_validate(a.payload["request"]) for a in group]
-        lines = [purchase_line_values(r) for r in requests]
-        rfq_id: int | None = None
         for _ in range(100):
-            origin = f"svcsync:{self.tenant}:rfq:{vendor}:{serial}"
-            # The external id (or, after a crash, the origin) finds the RFQ this serial made.
-            candidate, _created = self.gw.ensure(
+            prefix = f"svcsync:{self.tenant}:rfq:{vendor}:{serial}"
+            lines = [purchase_line_values(_request(a)) for a in group]
+            # The external id (or, after a crash, the exact origin) finds this serial's RFQ.
+            rfq_id, created = self.gw.ensure(
                 "purchase.order",
-                act.xml_name(self.tenant, "rfq", origin),
-                {"partner_id": vendor, "origin": origin, "order_line": [[0, 0, v] for v in lines]},
-                marker=("origin", origin),
+                act.xml_name(self.tenant, "rfq", prefix),
+                {"partner_id": vendor, "origin": prefix, "order_line": [[0, 0, v] for v in lines]},
+                marker=("origin", prefix),
                 update=False,
             )
-            rows = self.gw.read("purchase.order", [candidate], ["state"])
-            if rows and rows[0].get("state") == "draft":
-                rfq_id = candidate
-                break
-            serial += 1  # confirmed, sent or cancelled by a buyer: open the next draft RFQ
-        if rfq_id is None:
+            rows = self.gw.read("purchase.order", [rfq_id], ["state"])
+            draft = bool(rows) and rows[0].get("state") == "draft"
+            present = [] if created else self._lines([rfq_id]).get(rfq_id, [])
+            # Lines a crashed push put here before recording them are not added again.
+            placed = [a for a in group if _line_with(present, a.payload["token"]) is not None]
+            for a in placed:
+                self._done(a, "purchase.order", rfq_id, False)
+            if not draft:
+                group = [a for a in group if a not in placed]
+                if not group:
+                    return
+                serial += 1  # confirmed, sent or cancelled by a buyer: open the next draft
+                continue
+            break
+        else:
             raise ValueError(f"no draft RFQ could be opened for vendor {vendor}")
         if bound is None or bound["odoo_id"] != rfq_id:
             self.store.complete(
@@ -503,22 +527,32 @@ class Pusher:
                 ],
                 lease=self.lease,
             )
-        present = {
-            str(r.get("name") or "")
-            for r in self.gw.search_read(
-                "purchase.order.line", [("order_id", "=", rfq_id)], ["name"], order="id asc"
-            )
-        }
-        missing = [
-            v
-            for a, v in zip(group, lines, strict=True)
-            if not any(a.payload["token"] in name for name in present)
-        ]
-        if missing:
-            self.gw.write("purchase.order", [rfq_id], {"order_line": [[0, 0, v] for v in missing]})
-        added = {id(v) for v in missing}
-        for a, v in zip(group, lines, strict=True):
-            self._done(a, "purchase.order", rfq_id, id(v) in added)
+        missing = [a for a in group if a not in placed]
+        if missing and not created:
+            new = [[0, 0, purchase_line_values(_request(a))] for a in missing]
+            self.gw.write("purchase.order", [rfq_id], {"order_line": new})
+        keys = {k for line in present for k in _FINDING_IN_LINE.findall(str(line.get("name")))}
+        keys |= {str(a.finding_key) for a in missing}
+        self.gw.write("purchase.order", [rfq_id], {"origin": _rfq_origin(prefix, keys)})
+        for a in missing:
+            self._done(a, "purchase.order", rfq_id, True)
+
+    def _lines(self, po_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """The lines of these purchase orders, by order id."""
+        out: dict[int, list[dict[str, Any]]] = {}
+        if not po_ids:
+            return out
+        rows = self.gw.search_read(
+            "purchase.order.line",
+            [("order_id", "in", list(po_ids))],
+            ["id", "name", "order_id", "product_qty", "price_unit"],
+            order="id asc",
+        )
+        for r in rows:
+            order = r.get("order_id")
+            po = order[0] if isinstance(order, list | tuple) else order
+            out.setdefault(int(po or 0), []).append(r)
+        return out
 
     # -- resolution: note on the ticket, activity done; flags follow from the open findings
     def _resolve(self, group: list[act.Action]) -> None:
@@ -545,6 +579,35 @@ class Pusher:
             lease=self.lease,
         )
         self.report.resolved += 1
+
+
+_FINDING_IN_LINE = re.compile(r"\(svcsync finding ([^\s)]+)\)")
+_ORIGIN_KEYS = 20
+
+
+def _request(a: act.Action) -> ReorderRequest:
+    return ReorderRequest.model_validate(a.payload["request"])
+
+
+def _line_with(lines: Sequence[dict[str, Any]], token: str) -> dict[str, Any] | None:
+    """The RFQ line carrying a finding's token (its name ends with ``[<token>]``)."""
+    return next((r for r in lines if f"[{token}]" in str(r.get("name") or "")), None)
+
+
+def _line_differs(line: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
+    return (
+        abs(float(line.get("product_qty") or 0) - float(want["product_qty"])) > 1e-9
+        or abs(float(line.get("price_unit") or 0) - float(want["price_unit"])) > 1e-9
+        or str(line.get("name") or "") != str(want["name"])
+    )
+
+
+def _rfq_origin(prefix: str, keys: Iterable[str]) -> str:
+    """``origin`` of an RFQ svcsync made: its marker, then the findings its lines are for."""
+    names = sorted(set(keys))
+    shown = ", ".join(names[:_ORIGIN_KEYS])
+    more = f" (+{len(names) - _ORIGIN_KEYS} more)" if len(names) > _ORIGIN_KEYS else ""
+    return f"{prefix} | {shown}{more}" if names else prefix
 
 
 def push(

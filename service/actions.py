@@ -5,7 +5,12 @@ Pure: the same findings give the same actions in the same order.  ``plan`` is th
 mapping; the small functions are what it is made of.  Flags are per record (the worst open
 finding about it wins), reorder requests per finding, except that one product is never
 ordered twice for the same reason: a stock finding whose quantity the product's
-``inventory.reorder`` already covers adds no second line (its urgency carries over).
+``inventory.reorder`` already covers adds no second line (its urgency carries over).  A
+reorder request without a vendor cannot become an RFQ line: it becomes a ticket saying that
+no supplier is set, so a person adds one (``no_supplier_ticket``).
+
+This is the one source of truth for the rule -> action table; ``jobs.actions`` builds the
+outbox (keys, external ids, payloads, hashes) on top of it.
 """
 
 from __future__ import annotations
@@ -122,6 +127,23 @@ def reorder_for(f: Finding) -> ReorderRequest | None:
     )
 
 
+def no_supplier_ticket(f: Finding, req: ReorderRequest) -> Ticket:
+    """The ticket a reorder request without a vendor becomes: say what is missing."""
+    product = req.product.name or f"product.product #{req.product.id}"
+    return Ticket(
+        finding_key=f.key,
+        title=f"No supplier set: {product}",
+        description=(
+            f"{f.message} No supplier is set for {product}, so svcsync cannot draft an RFQ for "
+            f"{req.quantity:g}: add a vendor on the product (Purchase tab, product.supplierinfo)."
+        ),
+        subject=f.subject,
+        customer=f.customer,
+        priority=_PRIORITY.get(f.severity, 1),
+        evidence=dict(f.evidence),
+    )
+
+
 def level_of(f: Finding) -> FlagLevel:
     """The flag a finding raises: its own level for ``quality.customer``, else by severity."""
     level = f.evidence.get("level")
@@ -174,13 +196,24 @@ class Plan:
     flags: list[QualityFlag] = field(default_factory=list)
 
 
-def plan(findings: Iterable[Finding]) -> Plan:
-    """Findings -> tickets, activities, reorder requests and flags."""
+def plan(findings: Iterable[Finding], flag_models: Iterable[str] = FLAG_MODELS) -> Plan:
+    """Findings -> tickets, activities, reorder requests and flags (on ``flag_models``).
+
+    Reorder requests are de-duplicated per product (``_one_per_product``); one without a
+    vendor becomes a ticket saying no supplier is set (``no_supplier_ticket``)."""
     items = sorted((f for f in findings if f.open), key=lambda f: f.key)
+    by_key = {f.key: f for f in items}
     tickets = [ticket_for(f) for f in items if TICKET in actions_of(f)]
     activities = [f for f in items if ACTIVITY in actions_of(f)]
     requests = [r for f in items if REORDER in actions_of(f) and (r := reorder_for(f)) is not None]
-    return Plan(tickets, activities, _one_per_product(requests), flags_for(items))
+    reorders: list[ReorderRequest] = []
+    for r in _one_per_product(requests):
+        if r.vendor_id is None:
+            tickets.append(no_supplier_ticket(by_key[r.finding_key], r))
+        else:
+            reorders.append(r)
+    tickets.sort(key=lambda t: t.finding_key)
+    return Plan(tickets, activities, reorders, flags_for(items, flag_models))
 
 
 def _one_per_product(requests: list[ReorderRequest]) -> list[ReorderRequest]:

@@ -156,7 +156,11 @@ def test_plan_follows_the_catalogue_action_column() -> None:
     late = an_order().confirmed(days_ago=9).promised(days_ago=2).with_line(qty=1)
     found = analyze(company(unservable, stuck, rep, late), CFG, NOW)
     p = plan(found)
-    assert {t.finding_key.split(":")[0] for t in p.tickets} == {"orders.late"}
+    tickets = {t.finding_key.split(":")[0]: t for t in p.tickets}
+    # The default product has no vendor: its reorder is a ticket saying so, not an RFQ line.
+    assert set(tickets) == {"orders.late", "inventory.reorder"}
+    assert tickets["inventory.reorder"].title.startswith("No supplier set: ")
+    assert all(r.vendor_id is not None for r in p.reorders)
     assert [f.rule for f in p.activities] == ["orders.stuck"]
     by_product = {r.product.id: r for r in p.reorders}
     # The pump's own reorder (its position counts the order) covers the order's shortfall.
@@ -191,6 +195,43 @@ def test_a_product_is_not_ordered_twice() -> None:
     p = plan([reorder, parts])
     assert [(r.finding_key, r.urgent) for r in p.reorders] == [(reorder.key, True)]
     assert len(plan([reorder, big]).reorders) == 2
+
+
+def test_a_reorder_without_a_vendor_becomes_a_ticket_saying_so() -> None:
+    parts = a_finding(
+        "repairs.parts_missing",
+        8,
+        model="repair.order",
+        evidence={"product_id": 5, "quantity": 2, "product_name": "Seal"},
+    )
+    p = plan([parts])
+    assert p.reorders == []
+    (t,) = p.tickets
+    assert t.finding_key == parts.key and t.title == "No supplier set: Seal"
+    assert "No supplier is set for Seal" in t.description and "add a vendor" in t.description
+    assert t.subject == parts.subject and t.customer == parts.customer
+    assert [q.subject.model for q in p.flags] == ["res.partner"]  # the flag still shows
+
+
+def test_flag_level_is_the_worst_open_finding_and_quality_names_its_own() -> None:
+    late = a_finding("orders.late", 3, severity=Severity.critical)
+    stuck = a_finding("orders.stuck", 4, severity=Severity.warning)
+    quality = a_finding(
+        "quality.customer",
+        CUST.id,
+        model="res.partner",
+        severity=Severity.warning,
+        customer=None,
+        evidence={"level": "red"},
+    )
+    flags = {(q.subject.model, q.subject.id): q for q in plan([stuck, late]).flags}
+    assert flags[("res.partner", CUST.id)].level is FlagLevel.red  # worst of amber and red
+    assert flags[("sale.order", 4)].level is FlagLevel.amber
+    assert set(flags[("res.partner", CUST.id)].finding_keys) == {late.key, stuck.key}
+    alone = {(q.subject.model, q.subject.id): q for q in plan([stuck, quality]).flags}
+    assert alone[("res.partner", CUST.id)].level is FlagLevel.red  # evidence level, not severity
+    only = plan([late], flag_models={"sale.order"}).flags
+    assert [q.subject.model for q in only] == ["sale.order"]
 
 
 def test_reorder_needs_product_and_positive_quantity() -> None:
