@@ -107,6 +107,23 @@ def standard_views(version: int, apps: frozenset[str]) -> list[tuple[str, str, s
                 "sale.order.tree",
                 f"""<{lst} string="Sales Orders" sample="1"><field name="name" string="Number" readonly="1"/><field name="date_order" string="Order Date"/><field name="commitment_date"/><field name="partner_id" readonly="1"/><field name="user_id"/><field name="amount_total" sum="Total Tax Included" widget="monetary"/><field name="invoice_status"/><field name="state" invisible="1"/></{lst}>""",
             ),
+            (
+                "sale.view_sales_order_filter",
+                "sale.order",
+                "sale.order.list.select",
+                """<search string="Search Sales Order">
+  <field name="name" string="Order" filter_domain="['|', '|', ('name', 'ilike', self), ('client_order_ref', 'ilike', self), ('partner_id', 'child_of', self)]"/>
+  <field name="partner_id" operator="child_of"/>
+  <field name="user_id"/>
+  <filter string="My Orders" domain="[('user_id', '=', uid)]" name="my_sale_orders_filter"/>
+  <separator/>
+  <filter string="To Invoice" name="to_invoice" domain="[('invoice_status', '=', 'to invoice')]"/>
+  <group expand="0" string="Group By">
+    <filter string="Salesperson" name="salesperson" domain="[]" context="{'group_by': 'user_id'}"/>
+    <filter name="customer" string="Customer" domain="[]" context="{'group_by': 'partner_id'}"/>
+  </group>
+</search>""",
+            ),
         ]
     if "account" in apps:
         views += [
