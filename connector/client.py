@@ -150,7 +150,13 @@ class OdooClient:
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._limiter = RateLimiter(settings.calls_per_second, clock, sleep)
+        if clock is time.monotonic and sleep is time.sleep:
+            # One limit per ERP: every client of this url and database shares the budget.
+            self._limiter = RateLimiter.for_erp(
+                settings.url, settings.database, settings.calls_per_second
+            )
+        else:
+            self._limiter = RateLimiter(settings.calls_per_second, clock, sleep)
         self._key: str | None = None
         self._transport: RpcTransport | Json2Transport | None = None
         self._uid: int | None = None

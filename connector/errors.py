@@ -22,12 +22,14 @@ arbitrary (200 on 16–18, 0 on 19).
 
 from __future__ import annotations
 
+import email.utils
 import re
 import socket
 import ssl
 import xmlrpc.client
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -179,8 +181,15 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        # HTTP-date form; Odoo front proxies send seconds, so fall back to the backoff.
+        pass
+    # HTTP-date form (RFC 9110 §10.2.3), as some proxies and load balancers send it.
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _plain(text: str) -> str:

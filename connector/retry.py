@@ -9,9 +9,11 @@ says so rather than sleeping past the budget.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from connector.settings import RetrySettings
 
@@ -65,7 +67,15 @@ def decide(
 
 
 class RateLimiter:
-    """At most ``calls_per_second`` call starts per second (``None``: unlimited)."""
+    """At most ``calls_per_second`` call starts per second (``None``: unlimited).
+
+    Thread-safe: the slot is reserved under a lock and slept outside it, so threads sharing one
+    limiter are spaced evenly.  ``RateLimiter.for_erp`` hands every client of the same ERP
+    (url and database) the same limiter, so the limit is per ERP, not per client object.
+    """
+
+    _shared: ClassVar[dict[tuple[str, str, float], RateLimiter]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
         self,
@@ -77,16 +87,29 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._next = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_erp(cls, url: str, database: str, calls_per_second: float | None) -> RateLimiter:
+        """The process-wide limiter of one ERP database (a fresh one when unlimited)."""
+        if not calls_per_second:
+            return cls(None)
+        key = (url.rstrip("/").lower(), database, float(calls_per_second))
+        with cls._shared_lock:
+            limiter = cls._shared.get(key)
+            if limiter is None:
+                limiter = cls._shared[key] = cls(calls_per_second)
+            return limiter
 
     def wait(self) -> float:
         """Block until the next call may start; returns the seconds waited."""
         if not self._interval:
             return 0.0
-        now = self._clock()
-        waited = 0.0
-        if now < self._next:
-            waited = self._next - now
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        waited = start - now
+        if waited > 0:
             self._sleep(waited)
-            now = self._next
-        self._next = now + self._interval
         return waited

@@ -242,6 +242,30 @@ def test_calls_per_second_limit(sim17: Any) -> None:
         assert time.monotonic() - start >= 0.5
 
 
+def test_calls_per_second_limit_is_per_erp_not_per_client(sim17: Any) -> None:
+    """Two clients (two threads) of one ERP share its budget: 12 calls at 20/s take >= 0.55 s."""
+    import threading
+
+    with (
+        client_for(sim17, "jsonrpc", calls_per_second=20.0) as one,
+        client_for(sim17, "xmlrpc", calls_per_second=20.0) as two,
+    ):
+        one.connect()
+        two.connect()
+        start = time.monotonic()
+        threads = [
+            threading.Thread(
+                target=lambda c=c: [c.search_count("res.partner", []) for _ in range(6)]
+            )
+            for c in (one, two)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert time.monotonic() - start >= 0.55
+
+
 # --- secrets never in logs ------------------------------------------------------------------
 
 

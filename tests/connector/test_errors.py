@@ -341,6 +341,21 @@ def test_transient_flags_retry_after_and_processing() -> None:
     assert isinstance(timeout, TransientError) and timeout.maybe_processed is True
 
 
+def test_retry_after_as_an_http_date_is_honoured() -> None:
+    import email.utils
+    from datetime import UTC, datetime, timedelta
+
+    later = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    err = classify(HTTPStatusFailure(503, "busy", {"Retry-After": later}), CTX)
+    assert isinstance(err, TransientError)
+    assert err.retry_after is not None and 25 <= err.retry_after <= 31
+    past = email.utils.format_datetime(datetime.now(UTC) - timedelta(hours=1), usegmt=True)
+    gone = classify(HTTPStatusFailure(429, "slow down", {"retry-after": past}), CTX)
+    assert isinstance(gone, TransientError) and gone.retry_after == 0.0
+    junk = classify(HTTPStatusFailure(503, "busy", {"Retry-After": "soon"}), CTX)
+    assert isinstance(junk, TransientError) and junk.retry_after is None
+
+
 def test_access_error_names_model_operation_and_right() -> None:
     ctx = CallContext("http://h:8069", "db", "bot", "helpdesk.ticket", "create")
     err = classify(xmlrpc.client.Fault(4, "not allowed"), ctx)
