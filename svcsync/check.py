@@ -7,6 +7,7 @@ of ``CheckRow``s (✓/✗ with the fix for each ✗), printed as a table; "ready
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -60,10 +61,18 @@ def check_tenant(settings: Settings, index: int) -> tuple[list[CheckRow], dict[s
     )
     with OdooClient(settings_once) as client:
         caps = client.connect()
-        return _rows(tenant.name, tenant.login, caps, client), caps.summary()
+        rows = _rows(tenant.name, tenant.login, caps, client, settings.push.flag_models)
+        return rows, caps.summary()
 
 
-def _rows(name: str, login: str, caps: Capabilities, client: OdooClient) -> list[CheckRow]:
+def _rows(
+    name: str,
+    login: str,
+    caps: Capabilities,
+    client: OdooClient,
+    flag_models: Sequence[str] = (),
+) -> list[CheckRow]:
+    from jobs.streams import STREAMS
     from mappings import required_fields
 
     rows = [
@@ -145,10 +154,19 @@ def _rows(name: str, login: str, caps: Capabilities, client: OdooClient) -> list
             )
         if not missing:
             rows.append(CheckRow(name, "field", model, True, f"{len(names)} mapped fields present"))
+    # Every model a cycle pulls (helper streams such as stock.location too), if this server
+    # has it: an optional app's model (repair) missing is reported above, not as a right.
+    for stream in STREAMS:
+        if stream.runs_on(caps.version_major, None) and _present(client, stream.model, fields):
+            wanted.setdefault(stream.model, ("read",))
     for model, ops in PUSH_RIGHTS.items():
         if model in ("helpdesk.ticket", "project.task") and model != caps.ticket_model:
             continue  # only the ticket model this server has needs rights
         wanted[model] = tuple(dict.fromkeys([*wanted.get(model, ()), *ops]))
+    # Service flags are written on the records themselves (x_svc_flag / x_svc_reason only).
+    for model in flag_models:
+        if model in fields:
+            wanted[model] = tuple(dict.fromkeys([*wanted.get(model, ()), "write"]))
     for model, ops in sorted(wanted.items()):
         for op in ops:
             known = caps.can(model, op)
@@ -175,6 +193,17 @@ def _rows(name: str, login: str, caps: Capabilities, client: OdooClient) -> list
         )
     )
     return rows
+
+
+def _present(client: OdooClient, model: str, known: dict[str, dict[str, Any]]) -> bool:
+    """Whether the server has ``model`` (asked only for streams the mappings do not list)."""
+    if model in known:
+        return True
+    try:
+        known[model] = dict(client.fields_get(model, ["type"]))
+    except NotFoundError:
+        return False
+    return True
 
 
 def rows_as_json(rows: list[CheckRow], servers: dict[str, Any]) -> dict[str, Any]:

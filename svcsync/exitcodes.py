@@ -36,7 +36,14 @@ EXIT_CODE_BY_ERROR: dict[str, int] = {
 
 
 def exit_code_for(exc: BaseException) -> int:
-    """The exit code for a failure, by the nearest class named in ``EXIT_CODE_BY_ERROR``."""
+    """The exit code for a failure, by the nearest class named in ``EXIT_CODE_BY_ERROR``.
+
+    One exception to the class table: the connector raises a TLS handshake failure as its
+    ``ConfigError`` (fix ``verify_tls`` / ``ca_bundle``), but for the admin it is the ERP
+    refusing the connection, so it exits 3 like the other network failures.
+    """
+    if type(exc).__name__ == "ConfigError" and str(exc).startswith("TLS failure"):
+        return ERP_UNAVAILABLE
     for cls in type(exc).__mro__:
         code = EXIT_CODE_BY_ERROR.get(cls.__name__)
         if code is not None:

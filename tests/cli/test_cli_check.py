@@ -75,16 +75,36 @@ def test_unknown_database_is_one_line_exit_3(sim: SimServer, tmp_path: Path) -> 
     assert "nosuchdb" in line and "does not exist" in line
 
 
-def test_missing_right_is_one_line_naming_it_and_the_fix(sim: SimServer, tmp_path: Path) -> None:
+def test_tls_failure_is_one_line_exit_3(sim: SimServer, tmp_path: Path) -> None:
+    # https:// to a plain-HTTP port: the handshake fails like an untrusted or broken certificate.
+    url = sim.url.replace("http://", "https://")
+    cfg = write_config(tmp_path / "c.toml", sim, tmp_path / "s.db", url=url)
+    proc = run_cli("check", "--config", str(cfg), env={KEY_VAR: sim.bot_api_key})
+    assert proc.returncode == 3
+    line = _one_line(proc.stderr)
+    assert "TLS failure" in line and "ca_bundle" in line
+
+
+@pytest.mark.parametrize(
+    ("model", "op"),
+    [
+        ("purchase.order", "create"),  # reorder requests
+        ("stock.location", "read"),  # a helper stream, not a mapped model
+        ("res.partner", "write"),  # service flags on customers
+    ],
+)
+def test_missing_right_is_one_line_naming_it_and_the_fix(
+    sim: SimServer, tmp_path: Path, model: str, op: str
+) -> None:
     cfg = write_config(tmp_path / "c.toml", sim, tmp_path / "s.db")
-    sim.db.set_access(sim.bot_login, "purchase.order", "create", False)
+    sim.db.set_access(sim.bot_login, model, op, False)
     try:
         proc = run_cli("check", "--config", str(cfg), env={KEY_VAR: sim.bot_api_key})
     finally:
-        sim.db.set_access(sim.bot_login, "purchase.order", "create", True)
+        sim.db.set_access(sim.bot_login, model, op, True)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     line = _one_line(proc.stderr)
-    assert "purchase.order: create" in line and "fix:" in line and sim.bot_login in line
+    assert f"{model}: {op}" in line and "fix:" in line and sim.bot_login in line
     assert "✗" in proc.stdout
 
 

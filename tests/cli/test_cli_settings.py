@@ -260,6 +260,8 @@ def test_exit_code_table_covers_every_connector_error() -> None:
     for name, code in expected.items():
         assert exit_code_for(classes[name]("x")) == code, name
     assert exit_code_for(RuntimeError("bug")) == 1
+    # A TLS handshake failure is the ERP refusing the connection, like the network failures.
+    assert exit_code_for(classes["ConfigError"]("TLS failure (check verify_tls): x")) == 3
 
 
 def test_unknown_stream_is_a_usage_error_listing_the_streams(
