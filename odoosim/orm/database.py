@@ -23,7 +23,7 @@ from typing import Any
 
 from odoosim.exceptions import AccessError, MissingError, ValidationError
 from odoosim.orm.access import Access
-from odoosim.orm.domain import DomainCompiler
+from odoosim.orm.domain import KEYSET_INDEXES, DomainCompiler, keyset_index
 from odoosim.orm.env import Env
 from odoosim.orm.fields import Field
 from odoosim.orm.model import ModelDef
@@ -155,7 +155,9 @@ class Database:
                 cols.append(f'"{fld.name}" {_SQL_TYPES[fld.type]}')
         t = mdef.table
         cur.execute(f'CREATE TABLE IF NOT EXISTS "{t}" ({", ".join(cols)})')
-        cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}__write_date_id" ON "{t}" (write_date, id)')
+        for first, second in KEYSET_INDEXES:
+            name = keyset_index(t, first, second)
+            cur.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{t}" ("{first}", "{second}")')
         for fld in mdef.fields.values():
             if fld.is_column and (fld.type == "many2one" or fld.index) and fld.name != "id":
                 cur.execute(f'CREATE INDEX IF NOT EXISTS "{t}__{fld.name}" ON "{t}" ("{fld.name}")')
@@ -304,6 +306,42 @@ class Database:
         comp = DomainCompiler(env)
         return comp.where(mdef, self._scope(env, mdef, domain), alias)
 
+    def search_parts(
+        self,
+        env: Env,
+        mdef: ModelDef,
+        domain: Any,
+        order: str | None,
+        offset: int = 0,
+    ) -> tuple[list[tuple[str, list[Any]]], str, str]:
+        """``(conditions, index hint, ORDER BY)`` of a search on rows aliased ``t``.
+
+        The conditions are run in turn and their rows concatenated up to the limit: a keyset
+        page splits in two (``DomainCompiler.where_seek``), anything else is one condition.
+        """
+        comp = DomainCompiler(env)
+        scoped = self._scope(env, mdef, domain)
+        parts = comp.where_seek(mdef, scoped, "t", order) if not offset else None
+        if parts is None:
+            parts = [comp.where(mdef, scoped, "t")]
+        return parts, comp.index_hint(mdef, order), comp.order_by(mdef, order, "t")
+
+    def search_sql(
+        self,
+        env: Env,
+        model: str,
+        domain: Any,
+        offset: int = 0,
+        limit: int | None = None,
+        order: str | None = None,
+    ) -> list[tuple[str, list[Any]]]:
+        """The statements ``search`` runs in turn (each with the whole ``limit``)."""
+        mdef = self.models[model]
+        parts, hint, order_sql = self.search_parts(env, mdef, domain, order, offset)
+        head = f'SELECT t.id FROM "{mdef.table}" t{hint} WHERE '
+        tail = f" ORDER BY {order_sql}" + _limit(limit, offset)
+        return [(head + cond + tail, params) for cond, params in parts]
+
     def search_ids(
         self,
         env: Env,
@@ -314,11 +352,18 @@ class Database:
         order: str | None = None,
     ) -> list[int]:
         mdef = self.models[model]
-        comp = DomainCompiler(env)
-        cond, params = comp.where(mdef, self._scope(env, mdef, domain), "t")
-        sql = f'SELECT t.id FROM "{mdef.table}" t WHERE {cond} ORDER BY {comp.order_by(mdef, order, "t")}'
-        sql += _limit(limit, offset)
-        return [r[0] for r in self.conn.execute(sql, params)]
+        parts, hint, order_sql = self.search_parts(env, mdef, domain, order, offset)
+        out: list[int] = []
+        for cond, params in parts:
+            remaining = limit - len(out) if limit else None
+            sql = (
+                f'SELECT t.id FROM "{mdef.table}" t{hint} WHERE {cond} ORDER BY {order_sql}'
+                + _limit(remaining, offset)
+            )
+            out.extend(r[0] for r in self.conn.execute(sql, params))
+            if limit and len(out) >= limit:
+                break
+        return out
 
     def search_count(self, env: Env, model: str, domain: Any, limit: int | None = None) -> int:
         mdef = self.models[model]
@@ -384,12 +429,17 @@ class Database:
         order: str | None = None,
         load: str | None = "_classic_read",
     ) -> list[dict[str, Any]]:
-        """Search and read in one SQL statement (the benchmark's hot path)."""
+        """Search and read in one SQL statement per part (the benchmark's hot path)."""
         mdef = self.models[model]
-        comp = DomainCompiler(env)
-        cond, params = comp.where(mdef, self._scope(env, mdef, domain), "t")
-        tail = f" ORDER BY {comp.order_by(mdef, order, 't')}" + _limit(limit, offset)
-        return self._select(env, mdef, fields, cond, params, tail, load)
+        parts, hint, order_sql = self.search_parts(env, mdef, domain, order, offset)
+        rows: list[dict[str, Any]] = []
+        for cond, params in parts:
+            remaining = limit - len(rows) if limit else None
+            tail = f" ORDER BY {order_sql}" + _limit(remaining, offset)
+            rows.extend(self._select(env, mdef, fields, cond, params, tail, load, hint))
+            if limit and len(rows) >= limit:
+                break
+        return rows
 
     def _select(self, *args: Any) -> list[dict[str, Any]]:
         """Rows as dicts; see ``_build_rows``.
@@ -415,6 +465,7 @@ class Database:
         params: list[Any],
         tail: str,
         load: str | None,
+        hint: str = "",
     ) -> list[dict[str, Any]]:
         names = self.check_fields(mdef, fields)
         sql_fields: list[Field] = []
@@ -429,7 +480,7 @@ class Database:
                 exprs.append(self.field_expr(mdef, fld, "t"))
         if "id" not in names:
             exprs.insert(0, "t.id")
-        sql = f'SELECT {", ".join(exprs)} FROM "{mdef.table}" t WHERE {cond}{tail}'
+        sql = f'SELECT {", ".join(exprs)} FROM "{mdef.table}" t{hint} WHERE {cond}{tail}'
         raw = self.conn.execute(sql, params).fetchall()
         if not raw:
             return []

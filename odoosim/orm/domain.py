@@ -125,6 +125,14 @@ def _fmt_value(fld: Field | None, value: Any, op: str) -> Any:
     return value
 
 
+KEYSET_INDEXES = frozenset({("write_date", "id")})
+"""Column pairs every model table has an index on (``Database.create_table``)."""
+
+
+def keyset_index(table: str, first: str, second: str) -> str:
+    return f"{table}__{first}_{second}"
+
+
 class DomainCompiler:
     """Compiles domains of one environment (version, context) to SQL."""
 
@@ -134,6 +142,10 @@ class DomainCompiler:
         self.version = env.version
         self.operators = operators_for(self.version)
         self._aliases = itertools.count(1)
+        self._depth = 0
+        self._branch: tuple[Any, str] | None = None
+        # (model, first field, second field, operator) of a keyset term ANDed at the top level
+        self.seek: tuple[str, str, str, str] | None = None
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -141,13 +153,98 @@ class DomainCompiler:
         self, model: ModelDef, domain: Any, alias: str, active_test: bool | None = None
     ) -> Sql:
         """The SQL condition of ``domain`` on ``model`` rows aliased ``alias``."""
-        tree = self.parse(domain)
-        cond = self._compile(model, tree, alias)
+        return self._where(model, self.parse(domain), domain, alias, active_test)
+
+    def _where(
+        self, model: ModelDef, tree: Any, domain: Any, alias: str, active_test: bool | None
+    ) -> Sql:
+        top = self._depth == 0
+        self._depth += 1
+        try:
+            cond = self._compile(model, tree, alias)
+        finally:
+            self._depth -= 1
+        if top:
+            found = self._top_keyset(model, tree)
+            self.seek = None if found is None else found[1]
         if active_test is None:
             active_test = self.env.active_test
         if active_test and model.has_active and not _mentions_active(domain):
             cond = _and([cond, (f'{alias}."active" = 1', [])])
         return cond
+
+    def where_seek(
+        self, model: ModelDef, domain: Any, alias: str, order: str | None
+    ) -> list[Sql] | None:
+        """A keyset page as two conditions to run in turn, or None if ``domain`` is not one.
+
+        ``a > x OR (a = x AND b > y)`` ordered ``a, b`` is the disjoint union of the run
+        ``a = x AND b > y`` followed by ``a > x``.  SQLite seeks an ``(a, id)`` index for both
+        (``a = ? AND rowid > ?``, then ``a > ?``), while its row-value range ``(a, id) > (?, ?)``
+        only seeks on ``a`` and walks a whole run of equal ``write_date`` (a bulk import stamps
+        thousands of rows with one transaction's time).  Running the parts in order and
+        stopping at the limit gives the same rows in the same order.
+        """
+        tree = self.parse(domain)
+        found = self._top_keyset(model, tree)
+        if found is None or not self._walks_index(model, found[1], order):
+            return None
+        parts = []
+        for branch in ("eq", "after"):
+            self._branch = (found[0], branch)
+            try:
+                parts.append(self._where(model, tree, domain, alias, None))
+            finally:
+                self._branch = None
+        return parts
+
+    def index_hint(self, model: ModelDef, order: str | None) -> str:
+        """``INDEXED BY`` for a keyset seek whose order walks the keyset's index, else ``""``.
+
+        SQLite's planner has no statistics on these tables and prefers any equality index (for
+        example ``move_id IN (...)`` of a dotted path) over the ``(write_date, id)`` range, then
+        sorts every match for each page.  When the query is a keyset page (the keyset term is
+        ANDed at the top level and the order starts with the same two fields in the keyset's
+        direction), walking that index from the seek point is what makes paging O(page).
+        """
+        if self.seek is None or not self._walks_index(model, self.seek, order):
+            return ""
+        _, first, second, _ = self.seek
+        return f' INDEXED BY "{keyset_index(model.table, first, second)}"'
+
+    def _walks_index(
+        self, model: ModelDef, seek: tuple[str, str, str, str], order: str | None
+    ) -> bool:
+        """Whether ``order`` starts with the keyset's two fields in its direction (indexed)."""
+        name, first, second, op = seek
+        if name != model.name or (first, second) not in KEYSET_INDEXES:
+            return False
+        want = "ASC" if op in (">", ">=") else "DESC"
+        terms = [t.split() for t in (order or model.order).split(",") if t.strip()]
+        if len(terms) < 2:
+            return False
+        for words, fname in zip(terms[:2], (first, second), strict=True):
+            direction = words[1].upper() if len(words) > 1 else "ASC"
+            if words[0] != fname or direction != want or len(words) > 2:
+                return False
+        return True
+
+    def _top_keyset(
+        self, model: ModelDef, node: Any
+    ) -> tuple[Any, tuple[str, str, str, str]] | None:
+        """The keyset node among the top-level conjuncts of ``node`` and its fields."""
+        if node[0] == "&":
+            for child in node[1]:
+                found = self._top_keyset(model, child)
+                if found is not None:
+                    return found
+            return None
+        if node[0] == "|":
+            match = self._keyset_match(model, node)
+            if match is not None:
+                f1, f2, op, _, _ = match
+                return node, (model.name, f1.name, f2.name, op)
+        return None
 
     def select_ids(self, model: ModelDef, domain: Any, active_test: bool | None = None) -> Sql:
         """``SELECT id FROM model WHERE domain`` as a sub-query."""
@@ -212,6 +309,8 @@ class DomainCompiler:
         if kind == "&":
             return _and([self._compile(model, n, alias) for n in node[1]])
         if kind == "|":
+            if self._branch is not None and node is self._branch[0]:
+                return self._keyset_branch(model, node, alias, self._branch[1])
             keyset = self._keyset(model, node, alias)
             if keyset is not None:
                 return keyset
@@ -228,9 +327,36 @@ class DomainCompiler:
     def _keyset(self, model: ModelDef, node: Any, alias: str) -> Sql | None:
         """``a > x OR (a = x AND b > y)`` as the row value ``(a, b) > (x, y)``.
 
-        Same truth table (NULLs included), but SQLite can seek an ``(a, b)`` index instead of
-        scanning it: the connector's keyset paging on ``(write_date, id)`` stays O(page).
+        Same truth table (NULLs included: SQLite compares row values left to right, and a NULL
+        in the deciding pair gives NULL, exactly like the OR form), but SQLite can seek an
+        ``(a, b)`` index instead of scanning it: the connector's keyset paging on
+        ``(write_date, id)`` stays O(page).
         """
+        match = self._keyset_match(model, node)
+        if match is None:
+            return None
+        f1_fld, f2_fld, op, a, b = match
+        e1 = self._expr(model, f1_fld, alias)[0]
+        e2 = self._expr(model, f2_fld, alias)[0]
+        return f"({e1}, {e2}) {op} (?, ?)", [a, b]
+
+    def _keyset_branch(self, model: ModelDef, node: Any, alias: str, branch: str) -> Sql:
+        """One part of a keyset split: ``a = x AND b > y`` ("eq") or ``a > x`` ("after")."""
+        match = self._keyset_match(model, node)
+        assert match is not None
+        f1_fld, f2_fld, op, a, b = match
+        e1 = self._expr(model, f1_fld, alias)[0]
+        if branch == "after":
+            return f"{e1} {op[0]} ?", [a]
+        e2 = self._expr(model, f2_fld, alias)[0]
+        return f"({e1} = ? AND {e2} {op} ?)", [a, b]
+
+    def _keyset_match(
+        self, model: ModelDef, node: Any
+    ) -> tuple[Field, Field, str, Any, Any] | None:
+        """``(field a, field b, row operator, x, y)`` if ``node`` is the keyset OR, else None."""
+        if node[0] != "|":
+            return None
         first, second = node[1]
         if first[0] != "leaf" or second[0] != "&" or len(second[1]) != 2:
             return None
@@ -240,6 +366,8 @@ class DomainCompiler:
         (f1, op1, v1), (f1b, op_eq, v1b), (f2, op2, v2) = first[1], eq[1], nxt[1]
         pairs = {(">", ">"): ">", (">", ">="): ">=", ("<", "<"): "<", ("<", "<="): "<="}
         if f1 != f1b or op_eq != "=" or v1 != v1b or (op1, op2) not in pairs:
+            return None
+        if not isinstance(f1, str) or not isinstance(f2, str) or f1 == f2:
             return None
         fields = [model.fields.get(f1), model.fields.get(f2)]
         for fld, value in zip(fields, (v1, v2), strict=True):
@@ -256,9 +384,7 @@ class DomainCompiler:
         b = _fmt_value(f2_fld, v2, op2)
         if a != _fmt_value(f1_fld, v1, op1):
             return None  # date-only values widen differently per operator: keep the OR form
-        e1 = self._expr(model, f1_fld, alias)[0]
-        e2 = self._expr(model, f2_fld, alias)[0]
-        return f"({e1}, {e2}) {pairs[(op1, op2)]} (?, ?)", [a, b]
+        return f1_fld, f2_fld, pairs[(op1, op2)], a, b
 
     def _field(self, model: ModelDef, fname: str, leaf: tuple[Any, str, Any]) -> Field:
         fld = model.fields.get(fname)
