@@ -574,7 +574,9 @@ class Pusher:
         self.store.complete(
             self.tenant,
             a.key,
-            unbind=[f"ticket:{key}", f"activity:{key}"],
+            # The RFQ line stays on its RFQ (a buyer may be working on it); unbinding it ends
+            # the finding's claim on it, so a resolved finding is not resolved again.
+            unbind=[f"ticket:{key}", f"activity:{key}", f"reorder:{key}"],
             forget=[f"ticket:{key}", f"activity:{key}", f"reorder:{key}", a.key],
             lease=self.lease,
         )
