@@ -7,13 +7,13 @@ of ``CheckRow``s (✓/✗ with the fix for each ✗), printed as a table; "ready
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from connector import OdooClient, RetrySettings
 from connector.capabilities import PUSH_RIGHTS, Capabilities
 from connector.errors import ConnectorError, NotFoundError
+from jobs.config import PushConfig
 from svcsync.settings import Settings, resolve_api_key
 from svcsync.wiring import connection_settings
 
@@ -61,7 +61,7 @@ def check_tenant(settings: Settings, index: int) -> tuple[list[CheckRow], dict[s
     )
     with OdooClient(settings_once) as client:
         caps = client.connect()
-        rows = _rows(tenant.name, tenant.login, caps, client, settings.push.flag_models)
+        rows = _rows(tenant.name, tenant.login, caps, client, settings.push)
         return rows, caps.summary()
 
 
@@ -70,7 +70,7 @@ def _rows(
     login: str,
     caps: Capabilities,
     client: OdooClient,
-    flag_models: Sequence[str] = (),
+    push: PushConfig | None = None,
 ) -> list[CheckRow]:
     from jobs.streams import STREAMS
     from mappings import required_fields
@@ -163,10 +163,17 @@ def _rows(
         if model in ("helpdesk.ticket", "project.task") and model != caps.ticket_model:
             continue  # only the ticket model this server has needs rights
         wanted[model] = tuple(dict.fromkeys([*wanted.get(model, ()), *ops]))
+    push = push or PushConfig()
     # Service flags are written on the records themselves (x_svc_flag / x_svc_reason only).
-    for model in flag_models:
+    for model in push.flag_models:
         if model in fields:
             wanted[model] = tuple(dict.fromkeys([*wanted.get(model, ()), "write"]))
+    # Looked up by name when [push] names a helpdesk team or a project.
+    if push.team and caps.ticket_model == "helpdesk.ticket":
+        team = "helpdesk.ticket.team" if caps.ticket_flavour == "oca" else "helpdesk.team"
+        wanted.setdefault(team, ("read",))
+    if push.project:
+        wanted.setdefault("project.project", ("read",))
     for model, ops in sorted(wanted.items()):
         for op in ops:
             known = caps.can(model, op)

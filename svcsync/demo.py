@@ -37,7 +37,8 @@ class Placement:
     model: str
     id: int
     name: str
-    detail: str = ""
+    detail: str = ""  # why, in the words the ERP user reads
+    finding: str = ""  # the finding key (rule:model:id) behind it, empty for flags
 
 
 @dataclass
@@ -139,7 +140,7 @@ def run_demo(
         findings = wiring.list_findings(settings, open_only=True)
         with OdooClient(admin) as client:
             client.connect()
-            placements = _placements(client, settings, keys)
+            placements = _placements(client, settings, findings)
         manifest = getattr(sim, "manifest", None) or {}
         result = DemoResult(
             url=sim.url,
@@ -158,11 +159,12 @@ def run_demo(
 
 
 def _placements(
-    client: OdooClient, settings: Settings, keys: dict[str, SecretStr]
+    client: OdooClient, settings: Settings, findings: list[dict[str, Any]]
 ) -> list[Placement]:
     """What svcsync created or flagged, read back from Odoo (the truth an ERP user sees)."""
     from svcsync import wiring
 
+    why = {str(f["key"]): str(f.get("message") or "") for f in findings}
     placements: list[Placement] = []
     # Binding keys are "<kind>:<finding key>" (jobs/push); "rfq:<vendor>" is the RFQ header
     # the reorder lines sit on and flags are read from the flagged records themselves below.
@@ -181,7 +183,11 @@ def _placements(
             found = rows.get(res_id)
             if found is None:
                 continue  # bound locally but gone from Odoo: not something a user can find
-            placements.append(Placement(kind, model, res_id, str(found["display_name"]), finding))
+            placements.append(
+                Placement(
+                    kind, model, res_id, str(found["display_name"]), why.get(finding, ""), finding
+                )
+            )
     for model in FLAG_MODELS:
         try:
             flagged = client.search_read(
@@ -233,20 +239,24 @@ def _short(text: str, width: int = 70) -> str:
 
 
 def _keep_running(out: Output, sim: Any, state_dir: Path, settings: Settings) -> None:
+    # The bot user's key goes into a file only this user can read, named by the config: the
+    # instructions below then hold no secret (the simulator's admin login is a fixed demo one).
+    key_file = state_dir / "bot.key"
+    key_file.touch(mode=0o600)
+    key_file.write_text(sim.bot_api_key + "\n", encoding="utf-8")
+    document = settings.model_dump(mode="json", include={"erp", "state"}, exclude_none=True)
+    for tenant in document["erp"]:
+        tenant.pop("api_key_env", None)
+        tenant["api_key_file"] = str(key_file)
     config = state_dir / "svcsync.toml"
-    config.write_text(
-        tomli_w.dumps(
-            settings.model_dump(mode="json", include={"erp", "state"}, exclude_none=True)
-        ),
-        encoding="utf-8",
-    )
+    config.write_text(tomli_w.dumps(document), encoding="utf-8")
     out.line("")
     out.line("odoosim keeps running. Connect with:")
     out.line(f"  url       {sim.url}   database {sim.database}")
-    out.line(f"  admin     {sim.admin_login} / {sim.admin_password}")
-    out.line(f"  bot user  {sim.bot_login}, API key in ${DEMO_KEY_VAR} below")
-    out.line(f"  export {DEMO_KEY_VAR}={sim.bot_api_key}")
+    out.line(f"  admin     {sim.admin_login} / {sim.admin_password} (the simulator's demo login)")
+    out.line(f"  bot user  {sim.bot_login}, API key in {key_file}")
     out.line(f"  svcsync status --config {config}")
+    out.line(f"  svcsync findings --open --config {config}")
     out.line(f"  svcsync run --once --config {config}")
     # The handler goes in before the prompt: a SIGTERM sent on seeing it must stop us cleanly.
     stop = threading.Event()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -90,6 +91,8 @@ def test_demo_keep_running_prints_how_to_connect_then_stops(tmp_path: Path) -> N
                 break
         text = "".join(seen)
         assert "Connect with" in text and "url" in text and "svcsync status --config" in text
+        # The bot user's API key (40 hex characters) is in a file the printed config names.
+        assert "bot.key" in text and not re.search(r"\b[0-9a-f]{40}\b", text)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
         assert proc.returncode == 0

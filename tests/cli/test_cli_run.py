@@ -90,14 +90,33 @@ def test_erp_install(sim: SimServer, config: Path) -> None:
     assert "plugin installed" in proc.stdout
 
 
+def _last_writes(client: OdooClient) -> dict[str, tuple[str, int] | None]:
+    """The newest (write_date, id) per model svcsync writes into: any write moves it."""
+    out: dict[str, tuple[str, int] | None] = {}
+    for model in (*WRITE_MODELS, "res.partner", "sale.order", "account.move", "ir.model.data"):
+        try:
+            rows = client.search_read(
+                model, [], ["write_date"], order="write_date desc, id desc", limit=1
+            )
+        except Exception:  # an app this profile lacks
+            rows = []
+        out[model] = (rows[0]["write_date"], rows[0]["id"]) if rows else None
+    return out
+
+
 def test_dry_run_writes_nothing(sim: SimServer, config: Path, admin: OdooClient) -> None:
-    before = _odoo_counts(admin)
+    before, writes_before = _odoo_counts(admin), _last_writes(admin)
+    sim.stats.reset()
     proc = run_cli("run", "--once", "--dry-run", "--config", str(config), "--json", env=_env(sim))
     assert proc.returncode == 0, proc.stderr
     plan = json.loads(proc.stdout)
     assert plan["dry_run"] is True
     assert sum(len(t["plan"]) for t in plan["tenants"]) > 0, plan
+    # Checked over RPC: nothing created, nothing changed, and no writing method was even called.
     assert _odoo_counts(admin) == before
+    assert _last_writes(admin) == writes_before
+    for method in ("create", "write", "unlink", "message_post", "action_feedback"):
+        assert sim.stats.count(method=method) == 0, method
 
 
 def _planned_rules(config: Path, env: dict[str, str]) -> dict[str, int]:
