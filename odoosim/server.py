@@ -187,8 +187,6 @@ class SimServer:
         from odoosim.orm.database import Database
 
         db = Database(self.odoo_version, self.apps, self.database)
-        if records and self.apps is not None and self.dataset in ("demo", "empty"):
-            records, manifest = _fit_to_apps(db, records, manifest)
         if records:
             db.load_records(records)
         if manifest is not None:
@@ -234,37 +232,17 @@ class SimServer:
             # "empty" is what the ORM's bootstrap creates (company, currency, users, locations).
             return {}, None
         generate = module.generate
+        # The generators build the company for these apps (None = the default apps): models,
+        # fields and structural records of missing apps (the repair operation type without
+        # repair) are never generated, and plants whose rule needs a missing app are left out.
         if name == "demo":
             dataset = generate(
                 seed=self.seed,
                 orders=self.orders,
                 version=self.odoo_version,
                 today=self.today or dt.datetime.now(dt.UTC).date(),
+                apps=self.apps,
             )
         else:
-            dataset = generate(version=self.odoo_version)
+            dataset = generate(version=self.odoo_version, apps=self.apps)
         return dataset.records, dataset.manifest
-
-
-def _fit_to_apps(
-    db: Any, records: dict[str, list[dict[str, Any]]], manifest: dict[str, Any] | None
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any] | None]:
-    """The generated company as a database with fewer apps sees it.
-
-    The demo generator always builds the full company; with ``apps`` restricted, records of
-    models that are not installed are left out, and so are fields those apps would add (for
-    example ``sale.order.warehouse_id`` without stock), and planted problems on left-out models
-    leave the manifest.  Dataset files are never trimmed: they load as-is or are refused.
-    """
-    models: dict[str, Any] = getattr(db, "models", {})
-    fitted: dict[str, list[dict[str, Any]]] = {}
-    for model, rows in records.items():
-        mdef = models.get(model)
-        if mdef is None:
-            continue
-        known = set(mdef.fields) | {"id"}
-        fitted[model] = [{k: v for k, v in row.items() if k in known} for row in rows]
-    if manifest is not None:
-        planted = [p for p in manifest.get("planted", []) if p.get("model") in models]
-        manifest = {**manifest, "planted": planted}
-    return fitted, manifest

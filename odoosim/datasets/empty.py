@@ -24,9 +24,10 @@ def generate(version: str = "17", apps: Iterable[str] | None = None) -> Dataset:
             f"empty dataset: odoo_version must be one of {', '.join(SUPPORTED_VERSIONS)}, "
             f"got {version!r}"
         )
-    records = structural_records(version)
-    if apps is not None:
-        from odoosim.datasets.demo import _resolve_apps, restrict_to_apps
+    if apps is None:
+        return Dataset(records=structural_records(version), manifest=None)
+    from odoosim.datasets.demo import _resolve_apps, restrict_to_apps
 
-        records = restrict_to_apps(records, version, _resolve_apps(apps))
+    installed = _resolve_apps(apps)
+    records = restrict_to_apps(structural_records(version, installed), version, installed)
     return Dataset(records=records, manifest=None)

@@ -79,3 +79,32 @@ def test_late_commit_fault_stamps_write_date_in_the_past_through_the_orm() -> No
         assert 3590 <= behind <= 3610
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         assert abs((now - stamps[on_time_id]).total_seconds()) < 60
+
+
+@pytest.mark.parametrize("version", ["16", "17", "19"])
+@pytest.mark.parametrize("dataset", ["empty", "demo"])
+def test_a_dataset_generated_without_repair_starts_and_serves(dataset: str, version: str) -> None:
+    """The generators get ``apps``: no repair operation type, no parts moves, no repair plants."""
+    apps = {"sale", "account", "stock", "purchase", "product", "mail"}
+    with SimServer(
+        odoo_version=version, dataset=dataset, orders=40, seed=3, apps=apps
+    ) as sim:  # fmt: skip
+        models = xmlrpc.client.ServerProxy(f"{sim.url}/xmlrpc/2/object")
+        with models:
+            x = models.execute_kw
+            codes = x("demo", 2, "admin", "stock.picking.type", "search_read", [[]], {"fields": ["code"]})  # fmt: skip
+            assert {r["code"] for r in codes} == {"incoming", "outgoing", "internal"}
+            assert x("demo", 2, "admin", "stock.picking.type", "search",
+                     [[("code", "=", "incoming")]]) == [1]  # fmt: skip
+            fields = x("demo", 2, "admin", "stock.move", "fields_get", [], {"attributes": ["type"]})
+            assert "repair_id" not in fields
+            with pytest.raises(xmlrpc.client.Fault) as fault:
+                x("demo", 2, "admin", "repair.order", "search_count", [[]])
+            assert fault.value.faultCode == 2
+            orders = x("demo", 2, "admin", "sale.order", "search_count", [[]])
+            assert orders == (40 if dataset == "demo" else 0)
+        if dataset == "demo":
+            assert sim.manifest is not None and sim.manifest["planted"]
+            assert not [p for p in sim.manifest["planted"] if p["rule"].startswith("repairs.")]
+        else:
+            assert sim.manifest is None
