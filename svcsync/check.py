@@ -14,7 +14,7 @@ from connector import OdooClient, RetrySettings
 from connector.capabilities import PUSH_RIGHTS, Capabilities
 from connector.errors import ConnectorError, NotFoundError
 from jobs.config import PushConfig
-from svcsync.settings import Settings, resolve_api_key
+from svcsync.settings import Settings, key_file_warning, resolve_api_key
 from svcsync.wiring import connection_settings
 
 # Apps svcsync reads from; without them there is nothing to sync.
@@ -36,7 +36,7 @@ class CheckRow:
     """One line of the check table."""
 
     tenant: str
-    area: str  # connection | apps | right | field | plugin
+    area: str  # connection | security | apps | push | field | right | plugin
     subject: str
     ok: bool | None  # None: information only, never blocks "ready"
     detail: str = ""
@@ -62,7 +62,20 @@ def check_tenant(settings: Settings, index: int) -> tuple[list[CheckRow], dict[s
     with OdooClient(settings_once) as client:
         caps = client.connect()
         rows = _rows(tenant.name, tenant.login, caps, client, settings.push)
-        return rows, caps.summary()
+    loose = key_file_warning(tenant)
+    if loose is not None:
+        rows.insert(
+            1,
+            CheckRow(
+                tenant.name,
+                "security",
+                "api_key_file",
+                None,
+                loose.split(";")[0],
+                f"chmod 600 {tenant.api_key_file}",
+            ),
+        )
+    return rows, caps.summary()
 
 
 def _rows(
@@ -159,6 +172,9 @@ def _rows(
     for stream in STREAMS:
         if stream.runs_on(caps.version_major, None) and _present(client, stream.model, fields):
             wanted.setdefault(stream.model, ("read",))
+    if "product.product" in wanted:
+        # A variant's name, code and cost live on its template (_inherits): read both.
+        wanted.setdefault("product.template", ("read",))
     for model, ops in PUSH_RIGHTS.items():
         if model in ("helpdesk.ticket", "project.task") and model != caps.ticket_model:
             continue  # only the ticket model this server has needs rights

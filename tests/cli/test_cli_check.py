@@ -124,3 +124,19 @@ def test_debug_logs_never_show_the_key(sim: SimServer, tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert proc.stderr, "debug logging produced nothing: the test would prove nothing"
         assert sim.bot_api_key not in proc.stdout + proc.stderr
+
+
+def test_key_file_readable_by_others_is_a_warning_not_a_failure(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    key = tmp_path / "bot.key"
+    key.write_text(sim.bot_api_key + "\n")
+    key.chmod(0o644)
+    cfg = write_config(tmp_path / "c.toml", sim, tmp_path / "s.db", api_key_file=str(key))
+    text = cfg.read_text().replace(f'api_key_env = "{KEY_VAR}"\n', "")
+    cfg.write_text(text)
+    proc = run_cli("check", "--config", str(cfg), "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = [r for r in json.loads(proc.stdout)["checks"] if r["area"] == "security"]
+    assert rows and rows[0]["ok"] is None and rows[0]["fix"] == f"chmod 600 {key}"
+    assert sim.bot_api_key not in proc.stdout + proc.stderr

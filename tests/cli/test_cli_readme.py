@@ -89,3 +89,25 @@ def test_top_level_help_lists_every_command_of_the_readme_table() -> None:
     for name in re.findall(r"^    ([a-z]+) ", out, flags=re.M):
         assert name in listed, f"`svcsync {name}` is missing from the README command table"
     assert "exit codes: 0 ok, 1 run failed, 2 bad config or usage, 3 ERP unreachable" in out
+
+
+def test_troubleshooting_messages_are_the_codes_own_words() -> None:
+    """Each message the troubleshooting table names is written, word for word, in the code."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+    root = README.parent
+    source = "\n".join(
+        p.read_text(encoding="utf-8")
+        for pkg in ("svcsync", "connector", "jobs")
+        for p in sorted((root / pkg).rglob("*.py"))
+    )
+    source = re.sub(r"\{[^{}]*\}", "", source)  # f-string placeholders stand for the "…"
+    checked = 0
+    for row in re.findall(r"^\| (.+?) \|", section, flags=re.M):  # first column
+        for message in re.findall(r"`([^`]+)`", row):
+            for fragment in message.split("…"):
+                fragment = fragment.strip(" '\"")
+                if len(fragment) >= 4:
+                    assert fragment in source, f"README troubleshooting: {fragment!r}"
+                    checked += 1
+    assert checked >= 15
