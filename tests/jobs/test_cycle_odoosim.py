@@ -305,3 +305,108 @@ def test_every_planted_problem_shows_in_odoo_where_its_rule_says(
     assert missing == []
     again = run_cycle(tenant_for(sim, rules=manifest_rules(planted)), store)
     assert again.status == "ok" and again.push["created"] == 0
+
+
+def test_reorders_go_on_one_draft_rfq_per_vendor_and_never_into_a_confirmed_one(
+    sim: Any, admin: OdooClient, store: Store
+) -> None:
+    """One draft RFQ per vendor, created with its lines, merged into while it is a draft,
+    never confirmed by svcsync; once a buyer confirms or cancels it, the next reorder opens a
+    new draft and the handled RFQ is never written to again (over real HTTP)."""
+    from datetime import UTC, datetime
+
+    from jobs.actions import token
+    from service.model import ErpRef, Finding, Severity, finding_key
+
+    infos = admin.search_read(
+        "product.supplierinfo", [], ["partner_id", "product_tmpl_id", "price"], order="id asc"
+    )
+    by_vendor: dict[int, list[int]] = {}
+    for si in infos:
+        by_vendor.setdefault(int(si["partner_id"][0]), []).append(int(si["product_tmpl_id"][0]))
+    vendor, templates = max(by_vendor.items(), key=lambda kv: (len(kv[1]), -kv[0]))
+    products = admin.search("product.product", [("product_tmpl_id", "in", templates)], order="id")
+    assert len(products) >= 4, "the demo needs a vendor supplying four products"
+    a, b, c, d = products[:4]
+    now = datetime.now(UTC)
+
+    def need(pid: int, qty: float) -> Finding:
+        return Finding(
+            key=finding_key("inventory.reorder", "product.product", pid),
+            rule="inventory.reorder",
+            severity=Severity.warning,
+            subject=ErpRef(tenant="main", model="product.product", id=pid, name=f"P{pid}"),
+            evidence={"product_id": pid, "quantity": qty, "vendor_id": vendor, "price_unit": 2.0},
+            message=f"P{pid} is short.",
+            detected_at=now,
+        )
+
+    wanted: dict[int, Finding] = {}
+    tenant = tenant_for(sim, rules=lambda _s, _n: list(wanted.values()))
+    runs = iter(range(100))
+
+    def cycle(**needs: float) -> None:
+        # A change in Odoo, so the analysis runs now rather than at its next interval.
+        admin.write("res.partner", [vendor], {"name": f"Vendor (run {next(runs)})"})
+        wanted.clear()
+        for name, qty in needs.items():
+            pid = {"a": a, "b": b, "c": c, "d": d}[name]
+            wanted[pid] = need(pid, qty)
+        rep = run_cycle(tenant, store)
+        assert rep.status == "ok", rep.errors
+        assert rep.push["failed"] == 0, rep.errors
+
+    def rfqs() -> list[dict[str, Any]]:
+        return admin.search_read(
+            "purchase.order",
+            [("origin", "=like", "svcsync:%"), ("partner_id", "=", vendor)],
+            ["state", "origin", "order_line"],
+            order="id asc",
+        )
+
+    def line(pid: int) -> list[dict[str, Any]]:
+        mark = token(finding_key("inventory.reorder", "product.product", pid))
+        return admin.search_read(
+            "purchase.order.line",
+            [("name", "ilike", f"[{mark}]")],
+            ["order_id", "product_id", "product_qty"],
+        )
+
+    cycle(a=5)
+    (first,) = rfqs()
+    assert first["state"] == "draft" and len(first["order_line"]) == 1
+    cycle(a=5, b=7)  # merged into the open draft, origin names both findings
+    (first,) = rfqs()
+    assert len(first["order_line"]) == 2
+    assert f"product.product:{a}" in first["origin"] and f"product.product:{b}" in first["origin"]
+    cycle(a=9, b=7)  # the request grew: its draft line follows, no second line
+    (la,) = line(a)
+    assert la["product_qty"] == 9 and la["order_id"][0] == first["id"]
+
+    admin.call("purchase.order", "button_confirm", [first["id"]])  # a buyer confirms it
+    confirmed_lines = admin.search_read(
+        "purchase.order.line", [("order_id", "=", first["id"])], ["product_qty", "name"]
+    )
+    cycle(a=12, b=7, c=3)  # c opens a new draft; a is never ordered twice nor rewritten
+    first_now, second = rfqs()
+    assert first_now["state"] == "purchase" and second["state"] == "draft"
+    assert [ln["order_id"][0] for ln in line(c)] == [second["id"]]
+    assert len(line(a)) == 1 and len(line(b)) == 1
+    assert (
+        admin.search_read(
+            "purchase.order.line", [("order_id", "=", first["id"])], ["product_qty", "name"]
+        )
+        == confirmed_lines
+    )
+
+    admin.call("purchase.order", "button_cancel", [second["id"]])  # a buyer cancels it
+    cycle(a=12, b=7, c=4, d=2)
+    states = [r["state"] for r in rfqs()]
+    assert states == ["purchase", "cancel", "draft"]
+    third = rfqs()[2]
+    assert [ln["order_id"][0] for ln in line(d)] == [third["id"]]
+    assert len(third["order_line"]) == 1 and len(line(c)) == 1  # c is not re-ordered
+    quiet_before = admin.search_count("purchase.order.line", [])
+    cycle(a=12, b=7, c=4, d=2)
+    assert admin.search_count("purchase.order.line", []) == quiet_before
+    assert [r["state"] for r in rfqs()] == ["purchase", "cancel", "draft"]  # never confirmed

@@ -134,3 +134,82 @@ def test_flags_are_written_in_batches(odoo: FakeWriter, store: Store) -> None:
     ]
     push("t", odoo, store, findings, [], PushConfig(batch_size=2))  # type: ignore[arg-type]
     assert sorted(calls) == [1, 1, 2, 2]  # orders in 2+2+1 records, the partner in its own call
+
+
+def test_a_line_placed_before_a_lost_commit_is_not_ordered_again(
+    odoo: FakeWriter, store: Store, tmp_path: Any
+) -> None:
+    """The RFQ line reached Odoo but the local record of it was lost, and a buyer confirmed
+    the RFQ meanwhile: the next push finds the line by its token, opens no new RFQ."""
+    from jobs.state import open_store
+
+    push("t", odoo, store, [reorder(30)], [], PushConfig())  # type: ignore[arg-type]
+    (rfq,) = odoo.records["purchase.order"].values()
+    rfq["state"] = "purchase"
+    forgetful = open_store(f"sqlite:///{tmp_path / 'lost.db'}")
+    try:
+        rep = push("t", odoo, forgetful, [reorder(30)], [], PushConfig())  # type: ignore[arg-type]
+    finally:
+        forgetful.close()
+    assert rep.failed == 0 and rep.created == 0
+    assert len(odoo.records["purchase.order"]) == 1
+    assert len(odoo.records["purchase.order.line"]) == 1
+
+
+def test_a_resolved_reorder_is_resolved_once_and_its_line_stays(
+    odoo: FakeWriter, store: Store
+) -> None:
+    push("t", odoo, store, [reorder(30)], [], PushConfig())  # type: ignore[arg-type]
+    gone = push("t", odoo, store, [], [], PushConfig())  # type: ignore[arg-type]
+    assert gone.resolved == 1
+    quiet = push("t", odoo, store, [], [], PushConfig())  # type: ignore[arg-type]
+    assert quiet.planned == [] and quiet.resolved == 0
+    assert len(odoo.records["purchase.order.line"]) == 1
+    # The need comes back while the line is still on the draft: bound again, not added.
+    back = push("t", odoo, store, [reorder(30)], [], PushConfig())  # type: ignore[arg-type]
+    assert back.failed == 0 and len(odoo.records["purchase.order.line"]) == 1
+
+
+def test_a_reorder_without_a_vendor_is_a_ticket_not_a_failure(
+    odoo: FakeWriter, store: Store
+) -> None:
+    orphan = reorder(30).model_copy(
+        update={"evidence": {"product_id": 30, "quantity": 5.0, "product_name": "Seal"}}
+    )
+    rep = push("t", odoo, store, [orphan], [], PushConfig())  # type: ignore[arg-type]
+    assert rep.failed == 0, rep.errors
+    assert "purchase.order" not in odoo.records
+    (ticket,) = odoo.records["helpdesk.ticket"].values()
+    assert ticket["name"] == "No supplier set: P30"
+    assert "No supplier is set for P30" in ticket["description"]
+
+
+def test_a_product_is_ordered_once_and_flags_take_the_worst_level(
+    odoo: FakeWriter, store: Store
+) -> None:
+    from service.model import FlagLevel
+
+    parts = Finding(
+        key="repairs.parts_missing:repair.order:8",
+        rule="repairs.parts_missing",
+        severity=Severity.critical,
+        subject=ErpRef(tenant="t", model="repair.order", id=8, name="R8"),
+        customer=ErpRef(tenant="t", model="res.partner", id=7, name="Cust"),
+        evidence={"product_id": 30, "quantity": 2.0, "vendor_id": 50},
+        message="R8 waits for P30.",
+        detected_at=NOW,
+    )
+    quality = Finding(
+        key="quality.customer:res.partner:7",
+        rule="quality.customer",
+        severity=Severity.warning,
+        subject=ErpRef(tenant="t", model="res.partner", id=7, name="Cust"),
+        evidence={"level": FlagLevel.amber.value},
+        message="Cust has open problems.",
+        detected_at=NOW,
+    )
+    rep = push("t", odoo, store, [reorder(30), parts, quality], [], PushConfig())  # type: ignore[arg-type]
+    assert rep.failed == 0, rep.errors
+    (line,) = odoo.records["purchase.order.line"].values()  # the product's own reorder covers it
+    assert "inventory.reorder:product.product:30" in line["name"]
+    assert odoo.records["res.partner"][7]["x_svc_flag"] == "red"  # red repair beats amber
