@@ -678,8 +678,25 @@ class DomainCompiler:
     # -- ordering -------------------------------------------------------------------------
 
     def order_by(self, model: ModelDef, order: str | None, alias: str) -> str:
-        """SQL ``ORDER BY`` terms for an Odoo order string (PostgreSQL NULL placement)."""
-        spec = order or model.order
+        """SQL ``ORDER BY`` terms for an Odoo order string (PostgreSQL NULL placement).
+
+        A many2one term sorts by the comodel's ``_order`` (``DESC`` reverses it), as Odoo's
+        ``_order_field_to_sql`` joins the comodel: ``order="partner_id"`` is by partner name.
+        """
+        terms = self._order_terms(model, order or model.order, alias, None, False, 0)
+        return ", ".join(terms) if terms else f"{alias}.id"
+
+    def _order_terms(
+        self,
+        model: ModelDef,
+        spec: str,
+        alias: str,
+        row: str | None,
+        reverse: bool,
+        depth: int,
+    ) -> list[str]:
+        """Terms of ``spec`` on ``model``; ``row`` is the SQL id of the row when it is reached
+        through a many2one (its fields are then read with a correlated sub-select)."""
         terms = []
         for raw in spec.split(","):
             words = raw.strip().split()
@@ -701,15 +718,32 @@ class DomainCompiler:
                 raise ValueError(f"Invalid field {fname!r} on model {model.name!r}")
             if not fld.sortable:
                 raise ValueError(f"Cannot sort {model.name} by {fname!r}: the field is not stored")
-            expr = self._expr(model, fld, alias)[0]
-            if fname in ("id", "create_date", "write_date"):
+            if reverse:
+                direction = "DESC" if direction == "ASC" else "ASC"
+                if nulls is not None:
+                    nulls = "FIRST" if nulls == "LAST" else "LAST"
+            if row is None:
+                expr = self._expr(model, fld, alias)[0]
+            elif fname == "id":
+                expr = row
+            else:
+                sub = self._alias()
+                inner = self._expr(model, fld, sub)[0]
+                expr = f'(SELECT {inner} FROM "{model.table}" {sub} WHERE {sub}.id = {row})'
+            comodel = self.models.get(fld.relation or "") if fld.type == "many2one" else None
+            if comodel is not None and fld.is_column and depth < 3 and nulls is None:
+                terms += self._order_terms(
+                    comodel, comodel.order, alias, expr, direction == "DESC", depth + 1
+                )
+                continue
+            if row is None and fname in ("id", "create_date", "write_date"):
                 # always set: no NULLS clause, so SQLite can walk the (write_date, id) index
                 terms.append(f"{expr} {direction}")
                 continue
             if nulls is None:
                 nulls = "LAST" if direction == "ASC" else "FIRST"
             terms.append(f"{expr} {direction} NULLS {nulls}")
-        return ", ".join(terms) if terms else f"{alias}.id"
+        return terms
 
 
 def _is_name_value(right: Any) -> bool:
