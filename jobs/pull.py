@@ -21,6 +21,7 @@ from jobs.gateway import Gateway
 from jobs.state import Lease, MirrorRow, QuarantineRow, Store
 from jobs.streams import Stream
 from mappings import MapContext, MappingError
+from mappings.core import payload_json
 
 Clock = Callable[[], float]
 
@@ -116,7 +117,7 @@ def _map_page(
                 )
             )
             continue
-        rows.append(MirrorRow(stream.model, int(rid), str(wd), obj.model_dump_json(), active))  # type: ignore[arg-type]
+        rows.append(MirrorRow(stream.model, int(rid), str(wd), payload_json(obj), active))  # type: ignore[arg-type]
     return rows, bad
 
 

@@ -531,63 +531,56 @@ class Store:
                 )
             )
         }
-        new: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
+        new: list[tuple[Any, ...]] = []
+        changed: list[tuple[Any, ...]] = []
         restamp: list[dict[str, Any]] = []
         seen: set[int] = set()
+        sha1 = hashlib.sha1
         for row in rows:
             if row.id in seen:
                 continue
             seen.add(row.id)
             old = existing.get(row.id)
             payload = row.payload if isinstance(row.payload, str) else _dumps(row.payload)
-            digest = hashlib.sha1(payload.encode()).hexdigest()
-            values = {
-                "write_date": row.write_date,
-                "payload": payload,
-                "hash": digest,
-                "active": row.active,
-                "deleted": False,
-                "dirty": True,
-                "run_id": run_id,
-            }
+            digest = sha1(payload.encode()).hexdigest()
             if old is None:
-                new.append({"tenant": tenant, "model": model, "id": row.id, "version": 1, **values})
+                new.append(
+                    (tenant, model, row.id, row.write_date, payload, digest, row.active, run_id)
+                )
             elif old.hash == digest and not old.deleted and old.active == row.active:
                 # Same content: not re-analysed, but the mirror keeps Odoo's latest stamp.
                 result.unchanged += 1
                 if old.write_date != row.write_date:
                     restamp.append({"b_id": row.id, "write_date": row.write_date})
             else:
-                changed.append({"b_id": row.id, "version": int(old.version) + 1, **values})
-        if new:
-            conn.execute(insert(mirror), new)
-            result.inserted += len(new)
-        if changed:
-            conn.execute(
-                update(mirror)
-                .where(
-                    and_(
-                        mirror.c.tenant == tenant,
-                        mirror.c.model == model,
-                        mirror.c.id == bindparam("b_id"),
+                changed.append(
+                    (
+                        row.write_date,
+                        payload,
+                        digest,
+                        row.active,
+                        run_id,
+                        int(old.version) + 1,
+                        tenant,
+                        model,
+                        row.id,
                     )
                 )
-                .values(
-                    {
-                        c: bindparam(c)
-                        for c in (
-                            "write_date",
-                            "payload",
-                            "hash",
-                            "active",
-                            "deleted",
-                            "dirty",
-                            "run_id",
-                            "version",
-                        )
-                    }
-                ),
+        # Plain DBAPI executemany: one statement per page, no per-row SQL compilation.
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        if new:
+            conn.exec_driver_sql(
+                "INSERT INTO mirror (tenant, model, id, write_date, payload, hash, active, "
+                f"deleted, dirty, run_id, version) VALUES ({mark}, {mark}, {mark}, {mark}, "
+                f"{mark}, {mark}, {mark}, FALSE, TRUE, {mark}, 1)",
+                new,
+            )
+            result.inserted += len(new)
+        if changed:
+            conn.exec_driver_sql(
+                f"UPDATE mirror SET write_date = {mark}, payload = {mark}, hash = {mark}, "
+                f"active = {mark}, deleted = FALSE, dirty = TRUE, run_id = {mark}, "
+                f"version = {mark} WHERE tenant = {mark} AND model = {mark} AND id = {mark}",
                 changed,
             )
             result.updated += len(changed)

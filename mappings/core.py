@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
+import orjson
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-
-from service.model import ErpRef
 
 from .errors import MappingError
 
@@ -37,7 +37,7 @@ class MapContext:
     version: str
     lookups: Mapping[str, Mapping[int, Any]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def major(self) -> int:
         return int(self.version.split(".")[0].replace("saas~", ""))
 
@@ -75,6 +75,8 @@ def _plain(value: Any, name: str) -> Any:
 
 
 def _text(value: Any, name: str) -> str | None:
+    if type(value) is str:
+        return value
     if value is False or value is None:
         return None
     if not isinstance(value, str):
@@ -83,6 +85,11 @@ def _text(value: Any, name: str) -> str | None:
 
 
 def _number(value: Any, name: str) -> float:
+    kind = type(value)
+    if kind is float:
+        return value
+    if kind is int:
+        return float(value)
     if value is False or value is None:
         return 0.0
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -106,6 +113,8 @@ def _boolean(value: Any, name: str) -> bool:
 
 def _m2o_id(value: Any, name: str) -> int | None:
     """Many2one as Odoo reads it: ``[id, display_name]`` or ``False`` (a bare int with load=None)."""
+    if type(value) is list and len(value) == 2 and type(value[0]) is int:
+        return value[0]
     if value is False or value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
@@ -116,6 +125,8 @@ def _m2o_id(value: Any, name: str) -> int | None:
 
 
 def _m2o_name(value: Any, name: str) -> str:
+    if type(value) is list and len(value) == 2 and type(value[1]) is str:
+        return value[1]
     if value is False or value is None:
         return ""
     if isinstance(value, list | tuple) and len(value) == 2:
@@ -123,7 +134,12 @@ def _m2o_name(value: Any, name: str) -> str:
     raise _Bad(f"expected a many2one [id, name], got {value!r}")
 
 
+_INT_ONLY = frozenset({int})
+
+
 def _x2many(value: Any, name: str) -> tuple[int, ...]:
+    if type(value) is list and (not value or set(map(type, value)) <= _INT_ONLY):
+        return tuple(value)
     if value is False or value is None:
         return ()
     if isinstance(value, list | tuple) and all(
@@ -133,12 +149,7 @@ def _x2many(value: Any, name: str) -> tuple[int, ...]:
     raise _Bad(f"expected a list of ids, got {value!r}")
 
 
-def _datetime(value: Any, name: str) -> datetime | None:
-    """Odoo datetimes are naive UTC strings ``YYYY-MM-DD HH:MM:SS``; we keep them aware (UTC)."""
-    if value is False or value is None:
-        return None
-    if not isinstance(value, str):
-        raise _Bad(f"expected a datetime string, got {value!r}")
+def _datetime_slow(value: str) -> datetime:
     fmt = "%Y-%m-%d %H:%M:%S" if len(value) == 19 else "%Y-%m-%d"
     try:
         parsed = datetime.strptime(value, fmt)
@@ -147,15 +158,91 @@ def _datetime(value: Any, name: str) -> datetime | None:
     return parsed.replace(tzinfo=UTC)
 
 
+def _canonical_datetime(value: str) -> bool:
+    """``YYYY-MM-DD HH:MM:SS`` by its separators (``fromisoformat`` checks the digits).
+
+    The separator checks keep ISO forms Odoo never sends (``T``, week dates, offsets) off the
+    fast path: they take the ``strptime`` path, whose verdict is the reference.
+    """
+    return (
+        len(value) == 19
+        and value[4] == "-"
+        and value[7] == "-"
+        and value[10] == " "
+        and value[13] == ":"
+        and value[16] == ":"
+    )
+
+
+_DT_CACHE: dict[str, datetime] = {}
+_DATE_CACHE: dict[str, date] = {}
+_CACHE_MAX = 8192
+"""Parsed canonical strings (immutable values, safe to share): an ERP page repeats its stamps
+(one write_date per import batch, order dates per day), so most look-ups skip the parse."""
+
+
+def _datetime(value: Any, name: str) -> datetime | None:
+    """Odoo datetimes are naive UTC strings ``YYYY-MM-DD HH:MM:SS``; we keep them aware (UTC)."""
+    if value is False or value is None:
+        return None
+    if type(value) is str:
+        hit = _DT_CACHE.get(value)
+        if hit is not None:
+            return hit
+        if _canonical_datetime(value):
+            try:
+                parsed = datetime.fromisoformat(value).replace(tzinfo=UTC)
+            except ValueError:
+                pass  # the reference path words the error
+            else:
+                if len(_DT_CACHE) >= _CACHE_MAX:
+                    _DT_CACHE.clear()
+                _DT_CACHE[value] = parsed
+                return parsed
+    if not isinstance(value, str):
+        raise _Bad(f"expected a datetime string, got {value!r}")
+    return _datetime_slow(value)
+
+
 def _date(value: Any, name: str) -> date | None:
     if value is False or value is None:
         return None
+    if type(value) is str:
+        hit = _DATE_CACHE.get(value)
+        if hit is not None:
+            return hit
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":
+            try:
+                parsed = date.fromisoformat(value)
+            except ValueError:
+                pass  # the reference path words the error
+            else:
+                if len(_DATE_CACHE) >= _CACHE_MAX:
+                    _DATE_CACHE.clear()
+                _DATE_CACHE[value] = parsed
+                return parsed
     if not isinstance(value, str):
         raise _Bad(f"expected a date string, got {value!r}")
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         raise _Bad(f"expected 'YYYY-MM-DD', got {value!r}") from None
+
+
+# Inline fast paths of the compiled mappers, per converter: a condition on ``raw`` under which
+# the converter would return ``expr`` (never None, never "") — anything else takes the
+# converter itself (``Mapping_._column``), so results and errors are the converter's own.
+_FAST: dict[Convert, tuple[str, str]] = {
+    _m2o_id: ("type(raw) is list and len(raw) == 2 and type(raw[0]) is int", "raw[0]"),
+    _m2o_name: ("type(raw) is list and len(raw) == 2 and type(raw[1]) is str and raw[1]", "raw[1]"),
+    _text: ("type(raw) is str and raw", "raw"),
+    _number: ("type(raw) is float", "raw"),
+    _integer: ("type(raw) is int", "raw"),
+    _boolean: ("raw is True or raw is False", "raw"),
+    _datetime: ("type(raw) is str and (hit := dt_get(raw)) is not None", "hit"),
+    _date: ("type(raw) is str and (hit := date_get(raw)) is not None", "hit"),
+    _x2many: ("type(raw) is list and set(map(type, raw)) <= int_only", "tuple(raw)"),
+}
 
 
 def _col(convert: Convert) -> Callable[..., Col]:
@@ -189,7 +276,9 @@ false_to_none = _col(_plain)
 
 
 Compute = Callable[[Mapping[str, Any], dict[str, Any], MapContext], Any]
-"""A named function for a computed attribute: (raw record, mapped values so far, ctx) -> value."""
+"""A named function for a computed attribute: (raw record, mapped values so far, ctx) -> value.
+
+The mapped values leave out attributes that mapped to ``None`` (read them with ``.get``)."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +292,9 @@ class Mapping_(Generic[M]):
     extra_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Odoo fields read only by the computed functions, per major version ('*' for all)."""
     name_field: str = "display_name"
+    _compiled: dict[int, Callable[[Mapping[str, Any], int], dict[str, Any]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def fields(self, version: str, available: Iterable[str] | None = None) -> list[str]:
         """The explicit RPC field list for ``version`` (never ``fields=[]``).
@@ -227,46 +319,104 @@ class Mapping_(Generic[M]):
         optional = {c.source_for(major) for c in self.columns if c.optional}
         return [f for f in self.fields(version, available=()) if f not in optional]
 
+    def plan(self, major: int) -> tuple[tuple[str, str, Convert, bool], ...]:
+        """``(target, source, convert, required)`` of the columns read on ``major``."""
+        return tuple(
+            (col.target, src, col.convert, col.required)
+            for col in self.columns
+            if (src := col.source_for(major)) is not None
+        )
+
+    def _column(
+        self,
+        values: dict[str, Any],
+        raw: Any,
+        column: tuple[str, str, Convert, bool],
+        rec_id: int,
+    ) -> None:
+        """One column the general way (the compiled mapper's path off its fast path)."""
+        target, src, convert, required = column
+        if raw is _MISSING:
+            if required:
+                raise MappingError(self.odoo_model, rec_id, src, "field missing from the record")
+            return
+        try:
+            value = convert(raw, src)
+        except _Bad as exc:
+            raise MappingError(self.odoo_model, rec_id, src, str(exc)) from None
+        if value is None:
+            if required:
+                raise MappingError(self.odoo_model, rec_id, src, "a value is required, got False")
+            if target in _NULLABLE_OK:
+                values[target] = None
+            return
+        if required and value == "":
+            raise MappingError(self.odoo_model, rec_id, src, "a value is required, got False")
+        values[target] = value
+
+    def compiled(self, major: int) -> Callable[[Mapping[str, Any], int], dict[str, Any]]:
+        """The columns of ``major`` as one generated function ``(record, id) -> values``.
+
+        Compiled once per (table, Odoo major): sources resolved, one inline test per column for
+        the shape Odoo sends (``[id, name]``, a float, a known stamp...) and the converter itself
+        for everything else, so values and ``MappingError``s are exactly the converters'.
+        """
+        fn = self._compiled.get(major)
+        if fn is not None:
+            return fn
+        plan = self.plan(major)
+        lines = ["def mapper(record, rec_id):", "    get = record.get", "    values = {}"]
+        for i, (target, src, convert, _required) in enumerate(plan):
+            lines.append(f"    raw = get({src!r}, MISSING)")
+            fast = _FAST.get(convert)
+            if fast is None:
+                lines.append(f"    column(values, raw, col{i}, rec_id)")
+                continue
+            cond, expr = fast
+            lines += [
+                f"    if {cond}:",
+                f"        values[{target!r}] = {expr}",
+                "    else:",
+                f"        column(values, raw, col{i}, rec_id)",
+            ]
+        lines.append("    return values")
+        namespace: dict[str, Any] = {
+            "MISSING": _MISSING,
+            "column": self._column,
+            "dt_get": _DT_CACHE.get,
+            "date_get": _DATE_CACHE.get,
+            "int_only": _INT_ONLY,
+            **{f"col{i}": col for i, col in enumerate(plan)},
+        }
+        exec(compile("\n".join(lines), f"<mapper {self.odoo_model} v{major}>", "exec"), namespace)
+        fn = namespace["mapper"]
+        self._compiled[major] = fn
+        return fn
+
     def map(self, record: Mapping[str, Any], ctx: MapContext) -> M:
         """Map one Odoo record; a malformed record raises ``MappingError`` naming model, id, field."""
         rec_id = record.get("id")
-        if not isinstance(rec_id, int) or isinstance(rec_id, bool):
+        if type(rec_id) is not int and (not isinstance(rec_id, int) or isinstance(rec_id, bool)):
             raise MappingError(
                 self.odoo_model, None, "id", f"expected an integer id, got {rec_id!r}"
             )
-        major = ctx.major
-        values: dict[str, Any] = {}
-        for col in self.columns:
-            src = col.source_for(major)
-            if src is None:
-                continue
-            if src not in record:
-                if col.required:
-                    raise MappingError(
-                        self.odoo_model, rec_id, src, "field missing from the record"
-                    )
-                continue
-            raw = record[src]
-            try:
-                value = col.convert(raw, src)
-            except _Bad as exc:
-                raise MappingError(self.odoo_model, rec_id, src, str(exc)) from None
-            if col.required and value in (None, ""):
-                raise MappingError(self.odoo_model, rec_id, src, "a value is required, got False")
-            values[col.target] = value
+        values = self.compiled(ctx.major)(record, rec_id)
+        get = record.get
         for target, fn in self.computed.items():
             try:
-                values[target] = fn(record, values, ctx)
+                value = fn(record, values, ctx)
             except _Bad as exc:
                 raise MappingError(self.odoo_model, rec_id, target, str(exc)) from None
-        name = record.get(self.name_field)
-        values["ref"] = ErpRef(
-            tenant=ctx.tenant,
-            model=self.odoo_model,
-            id=rec_id,
-            name=name if isinstance(name, str) else "",
-        )
-        values = {k: v for k, v in values.items() if v is not None or k in _NULLABLE_OK}
+            if value is not None or target in _NULLABLE_OK:
+                values[target] = value
+        name = get(self.name_field)
+        # A plain dict: pydantic validates it as the nested ErpRef in one call.
+        values["ref"] = {
+            "tenant": ctx.tenant,
+            "model": self.odoo_model,
+            "id": rec_id,
+            "name": name if isinstance(name, str) else "",
+        }
         try:
             return self.target.model_validate(values)
         except PydanticValidationError as exc:
@@ -288,6 +438,8 @@ class Mapping_(Generic[M]):
         return good, bad
 
 
+_MISSING: Any = object()
+
 # Attributes whose ``None`` must reach the model (so a required-but-nullable field validates).
 _NULLABLE_OK = frozenset({"product_id", "vendor_id", "customer_id"})
 
@@ -303,3 +455,23 @@ def convert_m2o_id(value: Any, name: str = "") -> int | None:
 
 def convert_datetime(value: Any, name: str = "") -> datetime | None:
     return _datetime(value, name)
+
+
+def _model_dict(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, BaseModel):
+        return obj.__dict__
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+_JSON_OPTIONS = orjson.OPT_UTC_Z
+
+
+def payload_json(obj: BaseModel) -> str:
+    """``obj.model_dump_json()``, the same text, several times faster (orjson over the
+    validated model's fields, which pydantic keeps in declaration order).
+
+    For the service model's frozen classes (fields of str, int, float, bool, enums, UTC
+    datetimes, dates, tuples and nested models); the mirror stores this text and hashes it,
+    so it must stay byte-identical to pydantic's (tests hold both to it).
+    """
+    return orjson.dumps(obj.__dict__, default=_model_dict, option=_JSON_OPTIONS).decode()
