@@ -8,14 +8,13 @@ problem and its fix, and maps the exception class to an exit code (``svcsync/exi
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 
 from svcsync import exitcodes
-from svcsync.output import Output, setup_logging
+from svcsync.output import Output, problem, setup_logging
 
 log = logging.getLogger("svcsync")
 
@@ -229,18 +228,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _handlers()[args.handler](args, out)
     except KeyboardInterrupt:
-        print("svcsync: interrupted", file=sys.stderr)
+        problem("interrupted", 130)
         return 130
     except Exception as exc:
         code = exitcodes.exit_code_for(exc)
         log.debug("command failed", exc_info=True)
         for line in describe(exc):
-            if getattr(args, "log_format", "human") == "json":
-                # Scripts reading JSON logs get the failure in the same shape.
-                record = {"level": "error", "message": line, "exit_code": code}
-                print(json.dumps(record), file=sys.stderr)
-            else:
-                print(f"svcsync: {line}", file=sys.stderr)
+            problem(line, code)
         return code
 
 

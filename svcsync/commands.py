@@ -18,7 +18,7 @@ import tomli_w
 from pydantic import SecretStr
 
 from svcsync import exitcodes
-from svcsync.output import Output
+from svcsync.output import Output, problem
 from svcsync.settings import Settings, config_path, load_settings
 
 log = logging.getLogger("svcsync")
@@ -126,16 +126,14 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
             [(r.mark, r.tenant, r.area, r.subject, r.detail, r.fix) for r in rows],
         )
     failures = [r for r in rows if r.ok is False]
-    for r in failures:
-        print(
-            f"svcsync: not ready: {r.tenant}: {r.area} {r.subject} {r.detail}; fix: {r.fix}",
-            file=sys.stderr,
-        )
     if is_ready(rows):
         out.line("ready: every right and mapped field is in place")
         return exitcodes.OK
     rights_or_fields = any(r.area in ("right", "field", "apps") for r in failures)
-    return exitcodes.ERP_UNAVAILABLE if rights_or_fields else exitcodes.RUN_FAILED
+    code = exitcodes.ERP_UNAVAILABLE if rights_or_fields else exitcodes.RUN_FAILED
+    for r in failures:
+        problem(f"not ready: {r.tenant}: {r.area} {r.subject} {r.detail}; fix: {r.fix}", code)
+    return code
 
 
 def _tenant_indexes(settings: Settings, name: str | None) -> list[int]:
@@ -219,6 +217,26 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             streams=args.stream,
             progress=progress,
         )
+    for rep in result["tenants"]:
+        # One log line per tenant and cycle, with the numbers as fields for JSON logs.
+        log.info(
+            "%s %s for tenant %s: %d records read, %d open findings",
+            rep["kind"],
+            rep["status"],
+            rep["tenant"],
+            sum(s.get("read", 0) for s in rep["streams"].values()),
+            rep["open_findings"],
+            extra={
+                "tenant": rep["tenant"],
+                "kind": rep["kind"],
+                "status": rep["status"],
+                "streams": {k: v.get("read", 0) for k, v in rep["streams"].items()},
+                "push": rep.get("push") or {},
+                "planned": len(rep.get("plan") or []),
+                "open_findings": rep["open_findings"],
+                "errors": rep.get("errors") or [],
+            },
+        )
     if out.json_mode:
         out.json(result)
     else:
@@ -258,9 +276,6 @@ def _cycle_exit_code(result: dict[str, Any]) -> int:
     failed = [r for r in result["tenants"] if r["status"] != "ok"]
     if not failed:
         return exitcodes.OK
-    for rep in failed:
-        for error in rep["errors"]:
-            print(f"svcsync: {rep['tenant']}: {' '.join(str(error).split())}", file=sys.stderr)
     erp_words = ("UnreachableError", "AuthError", "AccessError", "UnknownDatabaseError")
 
     def erp_refused(rep: dict[str, Any]) -> bool:
@@ -270,9 +285,15 @@ def _cycle_exit_code(result: dict[str, Any]) -> int:
             w in str(e) for e in rep["errors"] for w in erp_words
         )
 
-    if all(erp_refused(rep) for rep in failed):
-        return exitcodes.ERP_UNAVAILABLE
-    return exitcodes.RUN_FAILED
+    code = (
+        exitcodes.ERP_UNAVAILABLE
+        if all(erp_refused(rep) for rep in failed)
+        else exitcodes.RUN_FAILED
+    )
+    for rep in failed:
+        for error in rep["errors"] or [f"cycle {rep['status']}"]:
+            problem(f"{rep['tenant']}: {error}", code)
+    return code
 
 
 def cmd_daemon(args: argparse.Namespace, out: Output) -> int:
@@ -328,22 +349,26 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
         report = []
         for tenant in settings.erp:
             status = store.status(tenant.name)
+            recent = store.runs(tenant.name, limit=10_000)
             streams = []
             for stream, cursor in sorted(status["cursors"].items()):
                 if stream.startswith("@"):
                     continue  # internal markers (e.g. the last analysis), not streams
                 mark = _cursor_time(cursor)
-                lag = (now - mark).total_seconds() if mark is not None else None
+                synced = _synced_at(recent, stream)
+                # Lag: how long ago the mirror was last brought up to date with Odoo for this
+                # stream (a quiet stream whose newest record is old is not lagging).
+                lag = (now - synced).total_seconds() if synced is not None else None
                 streams.append(
                     {
                         "stream": stream,
                         "cursor": mark.isoformat(sep=" ") if mark else None,
-                        "lag_seconds": round(lag) if lag is not None else None,
+                        "synced_at": synced.isoformat(sep=" ") if synced else None,
+                        "lag_seconds": max(0, round(lag)) if lag is not None else None,
                         "state": cursor,
                     }
                 )
             status["streams"] = streams
-            recent = store.runs(tenant.name, limit=10_000)
             status["runs_finished"] = sum(1 for r in recent if r.ended_at and r.kind != "dry-run")
             status["recent_runs"] = [
                 {
@@ -372,12 +397,12 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
         mirror = status.get("mirror", {})
         out.table(
             None,
-            ["stream", "cursor (Odoo write_date)", "lag", "mirrored"],
+            ["stream", "cursor (Odoo write_date)", "synced", "mirrored"],
             [
                 (
                     s["stream"],
                     s["cursor"],
-                    _duration(s["lag_seconds"]),
+                    _duration(s["lag_seconds"]) + " ago" if s["lag_seconds"] is not None else "-",
                     _mirror_count(mirror, s["stream"]),
                 )
                 for s in status["streams"]
@@ -419,6 +444,19 @@ def cmd_findings(args: argparse.Namespace, out: Output) -> int:
         ],
     )
     return exitcodes.OK
+
+
+def _synced_at(runs: list[Any], stream: str) -> datetime | None:
+    """When the newest finished run that pulled ``stream`` without an error ended (UTC)."""
+    for run in runs:  # newest first
+        counts = run.counts if isinstance(run.counts, dict) else {}
+        if run.kind == "dry-run" or not run.ended_at or stream not in counts.get("streams", {}):
+            continue
+        try:
+            return datetime.fromisoformat(str(run.ended_at).replace("T", " ")).replace(tzinfo=None)
+        except ValueError:
+            return None
+    return None
 
 
 def _cursor_time(cursor: Any) -> datetime | None:

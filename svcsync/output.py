@@ -161,8 +161,32 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(payload, default=str)
 
 
+_LOG_FORMAT = ["human"]
+
+
+def problem(message: str, exit_code: int) -> None:
+    """One failure line on stderr: ``svcsync: ...``, or a JSON object with ``--log-format json``.
+
+    Every failure a command reports goes through here, so scripts reading JSON logs see each
+    one in the same shape as the log records (plus its ``exit_code``).
+    """
+    text = " ".join(message.split())
+    if _LOG_FORMAT[0] == "json":
+        record = {
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": "error",
+            "logger": "svcsync",
+            "message": text,
+            "exit_code": exit_code,
+        }
+        print(json.dumps(record), file=sys.stderr, flush=True)
+    else:
+        print(f"svcsync: {text}", file=sys.stderr, flush=True)
+
+
 def setup_logging(fmt: str, level: str) -> None:
     """Configure the root logger once per command: human or JSON lines, on stderr."""
+    _LOG_FORMAT[0] = fmt
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

@@ -181,6 +181,10 @@ def test_status_json(sim: SimServer, config: Path) -> None:
     assert tenant["last_run"]["status"] == "ok"
     streams = {s["stream"]: s for s in tenant["streams"]}
     assert "orders" in streams and streams["orders"]["cursor"] is not None
+    # Lag is the time since the stream was last synced, not the age of Odoo's newest record.
+    assert streams["orders"]["synced_at"] == tenant["last_run"]["ended_at"]
+    assert 0 <= streams["orders"]["lag_seconds"] < 600
+    assert tenant["runs_finished"] >= 2 and tenant["last_run"]["errors"] == []
     assert tenant["mirror"]
 
 
@@ -272,3 +276,29 @@ def test_one_tenant_refused_does_not_stop_the_other(sim: SimServer, workdir: Pat
     by_name = {t["tenant"]: t for t in json.loads(proc.stdout)["tenants"]}
     assert by_name["broken"]["status"] == "failed"
     assert by_name["main"]["status"] == "ok" and by_name["main"]["streams"]
+
+
+def test_json_logs_are_one_object_per_line(sim: SimServer, config: Path, workdir: Path) -> None:
+    ok = run_cli(
+        "run", "--once", "--config", str(config), "--log-format", "json", "--log-level", "info",
+        env=_env(sim),
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    records = [json.loads(line) for line in ok.stderr.splitlines() if line.strip()]
+    cycle = [r for r in records if r.get("kind") == "cycle" and r.get("tenant") == "main"]
+    assert cycle and cycle[-1]["status"] == "ok" and cycle[-1]["level"] == "info"
+    # A refused tenant: the failure line is a JSON record too, with the exit code.
+    doc = tomllib.loads(config.read_text())
+    doc["state"]["url"] = f"sqlite:///{workdir / 'json-logs.db'}"
+    bad = workdir / "json-logs.toml"
+    bad.write_text(tomli_w.dumps(doc))
+    refused = run_cli(
+        "run", "--once", "--config", str(bad), "--log-format", "json",
+        env={**_env(sim), KEY_VAR: "wrong-key-0000"},
+    )  # fmt: skip
+    assert refused.returncode == 3
+    (line,) = [json.loads(x) for x in refused.stderr.splitlines() if x.strip()]
+    assert (
+        line["level"] == "error" and line["exit_code"] == 3 and "login refused" in line["message"]
+    )
+    assert "wrong-key-0000" not in refused.stderr
