@@ -83,8 +83,8 @@ def analyze(
 
 def build(config: Any = None) -> Callable[[Any, datetime], list[Finding]]:
     """The rules with ``config``'s thresholds as the ``(snapshot, now) -> findings`` callable
-    ``jobs.analyze`` expects.  ``config`` may be any object dumping to the ``[rules.*]``
-    sections (the interim ``svcsync.sections.RulesConfig`` too)."""
+    ``jobs.analyze`` expects.  ``config`` is a ``RulesConfig`` (what ``svcsync`` loads from
+    ``[rules.*]``) or any object dumping to those sections."""
     if config is None:
         cfg = RulesConfig()
     elif isinstance(config, RulesConfig):
