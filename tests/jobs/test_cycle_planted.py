@@ -7,6 +7,7 @@ green, note on the ticket)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -49,10 +50,9 @@ def sim() -> Iterator[Any]:
 
 @pytest.fixture
 def admin(sim: Any) -> Iterator[OdooClient]:
-    client = admin_client(sim)
-    install_plugin(client)
-    yield client
-    client.close()
+    with closing(admin_client(sim)) as client:
+        install_plugin(client)
+        yield client
 
 
 def _tenant(sim: Any) -> Tenant:
