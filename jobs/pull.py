@@ -21,7 +21,6 @@ from jobs.gateway import Gateway
 from jobs.state import Lease, MirrorRow, QuarantineRow, Store
 from jobs.streams import Stream
 from mappings import MapContext, MappingError
-from mappings.core import payload_json
 
 Clock = Callable[[], float]
 
@@ -105,7 +104,7 @@ def _map_page(
             rows.append(MirrorRow(stream.model, int(rid), str(wd), record, active))  # type: ignore[arg-type]
             continue
         try:
-            obj = table.map(record, mctx)
+            payload = table.map_json(record, mctx)
         except MappingError as exc:
             bad.append(
                 QuarantineRow(
@@ -117,7 +116,7 @@ def _map_page(
                 )
             )
             continue
-        rows.append(MirrorRow(stream.model, int(rid), str(wd), payload_json(obj), active))  # type: ignore[arg-type]
+        rows.append(MirrorRow(stream.model, int(rid), str(wd), payload, active))  # type: ignore[arg-type]
     return rows, bad
 
 

@@ -15,12 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import Enum
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from types import UnionType
+from typing import Any, Generic, TypeVar, Union, get_args, get_origin
 
 import orjson
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
+
+from service.model import ErpRef
 
 from .errors import MappingError
 
@@ -191,7 +195,7 @@ def _datetime(value: Any, name: str) -> datetime | None:
             return hit
         if _canonical_datetime(value):
             try:
-                parsed = datetime.fromisoformat(value).replace(tzinfo=UTC)
+                parsed = datetime.fromisoformat(value + "+00:00")  # UTC, the singleton
             except ValueError:
                 pass  # the reference path words the error
             else:
@@ -393,15 +397,14 @@ class Mapping_(Generic[M]):
         self._compiled[major] = fn
         return fn
 
-    def map(self, record: Mapping[str, Any], ctx: MapContext) -> M:
-        """Map one Odoo record; a malformed record raises ``MappingError`` naming model, id, field."""
+    def _values(self, record: Mapping[str, Any], ctx: MapContext) -> tuple[int, dict[str, Any]]:
+        """The record's id and its converted values (``ref`` as a plain dict)."""
         rec_id = record.get("id")
         if type(rec_id) is not int and (not isinstance(rec_id, int) or isinstance(rec_id, bool)):
             raise MappingError(
                 self.odoo_model, None, "id", f"expected an integer id, got {rec_id!r}"
             )
         values = self.compiled(ctx.major)(record, rec_id)
-        get = record.get
         for target, fn in self.computed.items():
             try:
                 value = fn(record, values, ctx)
@@ -409,7 +412,7 @@ class Mapping_(Generic[M]):
                 raise MappingError(self.odoo_model, rec_id, target, str(exc)) from None
             if value is not None or target in _NULLABLE_OK:
                 values[target] = value
-        name = get(self.name_field)
+        name = record.get(self.name_field)
         # A plain dict: pydantic validates it as the nested ErpRef in one call.
         values["ref"] = {
             "tenant": ctx.tenant,
@@ -417,12 +420,36 @@ class Mapping_(Generic[M]):
             "id": rec_id,
             "name": name if isinstance(name, str) else "",
         }
+        return rec_id, values
+
+    def _validate(self, rec_id: int, values: dict[str, Any]) -> M:
         try:
             return self.target.model_validate(values)
         except PydanticValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(p) for p in err["loc"]) or "?"
             raise MappingError(self.odoo_model, rec_id, loc, err["msg"]) from None
+
+    def map(self, record: Mapping[str, Any], ctx: MapContext) -> M:
+        """Map one Odoo record; a malformed record raises ``MappingError`` naming model, id, field."""
+        rec_id, values = self._values(record, ctx)
+        return self._validate(rec_id, values)
+
+    def map_json(self, record: Mapping[str, Any], ctx: MapContext) -> str:
+        """``payload_json(self.map(record, ctx))`` without building the model when it need not.
+
+        The pull path stores JSON, not objects.  When every value already has exactly the type
+        its field declares (what the converters produce for a well-formed record), the payload is
+        written from the values in field order with the model's defaults (``_shaper``); anything
+        else -- a missing or ill-typed value, an unknown enum value -- goes through
+        ``model_validate``, so the result, or the ``MappingError``, is the same as ``map``'s.
+        """
+        rec_id, values = self._values(record, ctx)
+        if type(ctx.tenant) is str:
+            shaped = _shaper(self.target)(values)
+            if shaped is not None:
+                return orjson.dumps(shaped, option=_JSON_OPTIONS).decode()
+        return payload_json(self._validate(rec_id, values))
 
     def map_many(
         self, records: Iterable[Mapping[str, Any]], ctx: MapContext
@@ -475,3 +502,85 @@ def payload_json(obj: BaseModel) -> str:
     so it must stay byte-identical to pydantic's (tests hold both to it).
     """
     return orjson.dumps(obj.__dict__, default=_model_dict, option=_JSON_OPTIONS).decode()
+
+
+_SHAPERS: dict[type[BaseModel], Callable[[dict[str, Any]], dict[str, Any] | None]] = {}
+
+
+def _type_test(var: str, annotation: Any, ns: dict[str, Any]) -> str | None:
+    """A Python condition true when ``var`` holds exactly what ``annotation`` declares, in the
+    form pydantic keeps as is (no coercion); None when the annotation is not handled here."""
+    args = get_args(annotation)
+    if get_origin(annotation) in (Union, UnionType):
+        tests = [_type_test(var, a, ns) for a in args]
+        if any(t is None for t in tests):
+            return None
+        return "(" + " or ".join(f"({t})" for t in tests) + ")"
+    if annotation is type(None):
+        return f"{var} is None"
+    if annotation is datetime:
+        return f"(type({var}) is datetime and {var}.tzinfo is UTC)"
+    if annotation in (int, float, str, bool, date):
+        return f"type({var}) is {annotation.__name__}"
+    if get_origin(annotation) is tuple and args == (int, Ellipsis):
+        return f"(type({var}) is tuple and set(map(type, {var})) <= int_only)"
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        key = f"enum_{annotation.__name__}"
+        ns[key] = frozenset(m.value for m in annotation)
+        ns[f"{key}_cls"] = annotation
+        return f"((type({var}) is str or type({var}) is {key}_cls) and {var} in {key})"
+    return None
+
+
+def _shaper(cls: type[BaseModel]) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    """A generated ``values -> payload dict | None`` for the service class ``cls``.
+
+    The dict has every field in declaration order (what ``model_dump_json`` writes) and the
+    defaults of absent ones; None means "not sure": a value is missing, has another type than
+    declared (pydantic would coerce or refuse it), or the field's type is not one handled here,
+    or ``values`` holds a key the class does not have.  ``ref`` is the ``ErpRef`` dict that
+    ``Mapping_._values`` builds (its field order, typed by construction).
+    """
+    shaper = _SHAPERS.get(cls)
+    if shaper is not None:
+        return shaper
+    ns: dict[str, Any] = {
+        "MISSING": _MISSING,
+        "UTC": UTC,
+        "datetime": datetime,
+        "date": date,
+        "int_only": _INT_ONLY,
+    }
+    lines = ["def shaper(values):", "    get = values.get"]
+    names = list(cls.model_fields)
+    ns["known"] = frozenset(names)
+    lines.append("    if not values.keys() <= known:\n        return None")
+    for i, name in enumerate(names):
+        info = cls.model_fields[name]
+        var = f"v{i}"
+        if name == "ref" and info.annotation is ErpRef:
+            lines.append(f"    {var} = values['ref']")
+            continue
+        if info.default_factory is not None:
+            lines.append("    return None  # a default factory: not handled here")
+            break
+        required = info.is_required()
+        if not required:
+            ns[f"d{i}"] = info.default
+        test = _type_test(var, info.annotation, ns)
+        if test is None:
+            if required:
+                lines.append("    return None  # a required field of an unhandled type")
+                break
+            # Only the default (pydantic does not validate defaults) goes through the fast path.
+            lines += [f"    if {name!r} in values:", "        return None", f"    {var} = d{i}"]
+            continue
+        lines.append(f"    {var} = get({name!r}, {'MISSING' if required else f'd{i}'})")
+        lines += [f"    if not {test}:", "        return None"]
+    else:
+        body = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names))
+        lines.append(f"    return {{{body}}}")
+    exec(compile("\n".join(lines), f"<shaper {cls.__name__}>", "exec"), ns)
+    shaper = ns["shaper"]
+    _SHAPERS[cls] = shaper
+    return shaper

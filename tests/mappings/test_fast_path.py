@@ -181,6 +181,28 @@ def outcome(fn: Any, *args: Any) -> tuple[str, Any]:
     return "ok", (obj, obj.model_dump_json())
 
 
+def json_outcome(
+    table: Mapping_[Any], record: Mapping[str, Any], ctx: MapContext
+) -> tuple[str, Any]:
+    """``map_json`` (the pull path: no model built when the values are well-typed), in the
+    shape of ``outcome``, the object validated back from the payload."""
+    try:
+        payload = table.map_json(record, ctx)
+    except MappingError as exc:
+        return "error", (exc.model, exc.record_id, exc.field, exc.problem)
+    return "ok", (table.target.model_validate_json(payload), payload)
+
+
+def check_alike(
+    table: Mapping_[Any], record: Mapping[str, Any], ctx: MapContext
+) -> tuple[str, Any]:
+    """``map`` and ``map_json`` give what the reference gives (object, payload text or error)."""
+    slow = outcome(reference_map, table, record, ctx)
+    assert outcome(table.map, record, ctx) == slow, (table.odoo_model, record)
+    assert json_outcome(table, record, ctx) == slow, (table.odoo_model, record)
+    return slow
+
+
 # --------------------------------------------------------------------------- records as Odoo sends them
 
 
@@ -224,11 +246,10 @@ def test_fast_mapping_equals_the_reference_on_every_version(
         table = table_for(model)
         assert records[model], f"no {model} records on {version}"
         for rec in records[model]:
-            fast, slow = outcome(table.map, rec, ctx), outcome(reference_map, table, rec, ctx)
-            assert fast == slow, (version, model, rec)
-            if fast[0] == "ok":
-                obj, dumped = fast[1]
-                assert payload_json(obj) == dumped  # the mirror's text and hash do not change
+            result = check_alike(table, rec, ctx)
+            assert result[0] == "ok", result
+            obj, dumped = result[1]
+            assert payload_json(obj) == dumped  # the mirror's text and hash do not change
 
 
 def _malformed(value: Any) -> list[Any]:
@@ -279,14 +300,11 @@ def test_malformed_values_fail_alike_naming_model_id_and_field(
         base = records[model][0]
         for src in [k for k in base if k != "id"]:
             for bad in _malformed(base[src]):
-                rec = {**base, src: bad}
-                fast, slow = outcome(table.map, rec, ctx), outcome(reference_map, table, rec, ctx)
-                assert fast == slow, (version, model, src, bad)
-                if fast[0] == "error":
+                result = check_alike(table, {**base, src: bad}, ctx)
+                if result[0] == "error":
                     errors += 1
-                    assert fast[1][:2] == (model, base["id"])
-            missing = {k: v for k, v in base.items() if k != src}
-            assert outcome(table.map, missing, ctx) == outcome(reference_map, table, missing, ctx)
+                    assert result[1][:2] == (model, base["id"])
+            check_alike(table, {k: v for k, v in base.items() if k != src}, ctx)
     assert errors > 100  # the variants do exercise the error paths
 
 
@@ -294,9 +312,8 @@ def test_bad_ids_are_refused_like_before() -> None:
     table = table_for("sale.order")
     ctx = MapContext("acme", "17")
     for rid in (None, False, True, "42", 4.0, [42, "x"]):
-        fast = outcome(table.map, {"id": rid}, ctx)
-        assert fast == outcome(reference_map, table, {"id": rid}, ctx)
-        assert fast[0] == "error" and fast[1][:3] == ("sale.order", None, "id")
+        result = check_alike(table, {"id": rid}, ctx)
+        assert result[0] == "error" and result[1][:3] == ("sale.order", None, "id")
 
 
 def test_stamp_cache_holds_only_parsed_canonical_values() -> None:
@@ -349,3 +366,26 @@ def test_payload_json_matches_pydantic_on_edge_values() -> None:
     )
     for obj in (order, repair, ref):
         assert payload_json(obj) == obj.model_dump_json()
+
+
+def test_map_json_falls_back_to_validation_on_values_the_shaper_does_not_vouch_for() -> None:
+    """Computed or converted values of an unexpected type take ``model_validate``: the payload
+    (or the error) is pydantic's, never a payload of unchecked values."""
+    table = table_for("account.move")
+    ctx = MapContext("acme", "17")
+    rec = {
+        "id": 5,
+        "name": "INV/5",
+        "move_type": "in_invoice",  # not a customer invoice kind: the enum refuses it
+        "state": "posted",
+        "partner_id": [7, "Azure"],
+        "write_date": "2026-11-02 08:00:00",
+    }
+    result = check_alike(table, rec, ctx)
+    assert result[0] == "error" and result[1][:3] == ("account.move", 5, "kind")
+    ok = check_alike(table, {**rec, "move_type": "out_refund"}, ctx)
+    assert ok[0] == "ok" and ok[1][0].kind == "out_refund"
+    odd = MapContext(7, "17")  # type: ignore[arg-type]  # not a str tenant: validated
+    for fn in (table.map, table.map_json):
+        with pytest.raises(MappingError, match=r"ref\.tenant"):
+            fn({**rec, "move_type": "out_refund"}, odd)
