@@ -145,6 +145,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler="daemon")
 
     p = sub.add_parser(
+        "worker",
+        parents=[with_json],
+        help="run cycles as queued jobs shared by several machines (PostgreSQL state)",
+        description="Scale-out mode: run a procrastinate worker on the PostgreSQL state store. "
+        "Start one per machine; cycles and sweeps of each (tenant, stream group) are queued on "
+        "the [schedule] and run by one worker at a time. SIGTERM or Ctrl-C finishes the current "
+        "page and exits 0. Needs [state] url = postgresql+psycopg://... and the 'distributed' "
+        "extra (pip install 'svcsync[distributed]').",
+    )
+    p.add_argument(
+        "--concurrency", type=int, default=None, metavar="N", help="jobs run at once (default 1)"
+    )
+    p.add_argument(
+        "--defer",
+        action="store_true",
+        help="queue a cycle (or with --sweep a sweep) for each tenant now, print the job ids, exit",
+    )
+    p.add_argument("--sweep", action="store_true", help="with --defer: queue a sweep instead")
+    p.add_argument("--tenant", metavar="NAME", help="with --defer: one tenant (default: all)")
+    p.set_defaults(handler="worker")
+
+    p = sub.add_parser(
         "status",
         parents=[with_json],
         help="last run, cursor, lag, counts and errors per tenant and stream",
@@ -207,6 +229,7 @@ def _handlers() -> dict[str, Callable[[argparse.Namespace, Output], int]]:
         "erp_uninstall": commands.cmd_erp_uninstall,
         "run": commands.cmd_run,
         "daemon": commands.cmd_daemon,
+        "worker": commands.cmd_worker,
         "status": commands.cmd_status,
         "findings": commands.cmd_findings,
         "demo": commands.cmd_demo,

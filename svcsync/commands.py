@@ -308,6 +308,34 @@ def cmd_daemon(args: argparse.Namespace, out: Output) -> int:
     return exitcodes.OK
 
 
+def cmd_worker(args: argparse.Namespace, out: Output) -> int:
+    """Scale-out: a procrastinate worker on the PostgreSQL state store, or ``--defer`` jobs."""
+    from svcsync import wiring
+
+    if (args.sweep or args.tenant) and not args.defer:
+        raise UsageError("--sweep and --tenant go with --defer (queue jobs now and exit)")
+    if args.concurrency is not None and args.concurrency < 1:
+        raise UsageError(f"--concurrency must be 1 or more, got {args.concurrency}")
+    settings = load(args)
+    keys = _keys(settings, args.tenant)
+    if args.defer:
+        queued = wiring.defer_jobs(
+            settings, keys, kind="sweep" if args.sweep else "cycle", tenant=args.tenant
+        )
+        if out.json_mode:
+            out.json({"queued": queued})
+        else:
+            for lock, job in queued.items():
+                out.line(
+                    f"{lock}: job {job} queued" if job is not None else f"{lock}: already queued"
+                )
+        return exitcodes.OK
+    log.info("worker starting for tenants %s", ", ".join(keys))
+    wiring.run_worker(settings, keys, concurrency=args.concurrency)
+    log.info("worker stopped")
+    return exitcodes.OK
+
+
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     """The embedded demo (see ``svcsync/demo.py``)."""
     from svcsync.demo import run_demo

@@ -20,6 +20,8 @@ EXIT_CODE_BY_ERROR: dict[str, int] = {
     # svcsync
     "SettingsError": BAD_CONFIG,
     "UsageError": BAD_CONFIG,
+    # jobs.distributed: [state] url is not PostgreSQL, or the 'distributed' extra is missing
+    "DistributedError": BAD_CONFIG,
     # connector.errors (docs/internals.md §4)
     "ConfigError": BAD_CONFIG,
     "AuthError": ERP_UNAVAILABLE,

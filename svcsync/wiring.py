@@ -234,3 +234,35 @@ def run_daemon(settings: Settings, keys: Mapping[str, SecretStr]) -> None:
         jobs_daemon(tenants, store)
     finally:
         store.close()
+
+
+def run_worker(
+    settings: Settings, keys: Mapping[str, SecretStr], *, concurrency: int | None = None
+) -> None:
+    """``svcsync worker``: run queued cycles on the PostgreSQL state store (jobs/distributed)."""
+    from jobs.distributed import run_worker as jobs_worker
+
+    tenants = [
+        build_tenant(settings, i, keys[t.name])
+        for i, t in enumerate(settings.erp)
+        if t.name in keys
+    ]
+    jobs_worker(tenants, settings.state.url, concurrency=concurrency)
+
+
+def defer_jobs(
+    settings: Settings,
+    keys: Mapping[str, SecretStr],
+    *,
+    kind: str = "cycle",
+    tenant: str | None = None,
+) -> dict[str, int | None]:
+    """``svcsync worker --defer``: queue one job per tenant now; ``{lock: job id or None}``."""
+    from jobs.distributed import defer_now
+
+    tenants = [
+        build_tenant(settings, i, keys[t.name])
+        for i, t in enumerate(settings.erp)
+        if t.name in keys
+    ]
+    return defer_now(tenants, settings.state.url, kind=kind, only=[tenant] if tenant else None)
