@@ -302,10 +302,12 @@ def test_bad_config_names_the_key(data: dict[str, dict[str, float]], where: str)
         RulesConfig.model_validate(data)
 
 
-def test_build_accepts_the_interim_svcsync_section() -> None:
-    from svcsync.sections import RulesConfig as Interim
+def test_build_takes_the_rules_section_svcsync_loads() -> None:
+    from svcsync.settings import Settings
 
-    rules = build(Interim.model_validate({"billing": {"overdue_days": 100}}))
+    section = Settings.model_fields["rules"].annotation
+    assert section is not None
+    rules = build(section.model_validate({"billing": {"overdue_days": 100}}))
     inv = an_invoice().amounts(1, 1).posted(days_ago=120).due(days_ago=90)
     assert rules(company(inv), NOW) == []
     assert "billing.overdue" in [f.rule for f in build()(company(inv), NOW)]
