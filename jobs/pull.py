@@ -96,19 +96,24 @@ def _map_page(
 ) -> tuple[list[MirrorRow], list[QuarantineRow]]:
     rows: list[MirrorRow] = []
     bad: list[QuarantineRow] = []
+    model = stream.model
     table = stream.table
+    if table is None:
+        for record in page:
+            rid, wd = record.get("id"), record.get("write_date")
+            active = record.get("active", True) is not False
+            rows.append(MirrorRow(model, int(rid), str(wd), record, active))  # type: ignore[arg-type]
+        return rows, bad
+    map_json = table.map_json
+    append = rows.append
     for record in page:
-        rid, wd = record.get("id"), record.get("write_date")
-        active = record.get("active", True) is not False
-        if table is None:
-            rows.append(MirrorRow(stream.model, int(rid), str(wd), record, active))  # type: ignore[arg-type]
-            continue
         try:
-            payload = table.map_json(record, mctx)
+            payload = map_json(record, mctx)
         except MappingError as exc:
+            rid, wd = record.get("id"), record.get("write_date")
             bad.append(
                 QuarantineRow(
-                    stream.model,
+                    model,
                     int(rid) if isinstance(rid, int) else 0,
                     wd if isinstance(wd, str) else None,
                     str(exc),
@@ -116,7 +121,17 @@ def _map_page(
                 )
             )
             continue
-        rows.append(MirrorRow(stream.model, int(rid), str(wd), payload, active))  # type: ignore[arg-type]
+        wd = record.get("write_date")
+        # map_json checked the id: an int.
+        append(
+            MirrorRow(
+                model,
+                int(record["id"]),
+                wd if type(wd) is str else str(wd),
+                payload,
+                record.get("active", True) is not False,
+            )
+        )
     return rows, bad
 
 

@@ -477,17 +477,8 @@ class Store:
                 by_model.setdefault(row.model, []).append(row)
             for model, model_rows in by_model.items():
                 self._upsert_rows(conn, tenant, model, model_rows, run_id, result)
-                ids = [r.id for r in model_rows]
                 # A record that maps cleanly now leaves quarantine.
-                conn.execute(
-                    delete(quarantine).where(
-                        and_(
-                            quarantine.c.tenant == tenant,
-                            quarantine.c.model == model,
-                            quarantine.c.id.in_(ids),
-                        )
-                    )
-                )
+                self._unquarantine(conn, tenant, model, [r.id for r in model_rows])
             for q in quarantined:
                 self._quarantine(conn, tenant, q, run_id)
             for gone_model, gone_id in unquarantine:
@@ -512,25 +503,17 @@ class Store:
         run_id: int | None,
         result: PageResult,
     ) -> None:
-        existing = {
-            r.id: r
-            for r in conn.execute(
-                select(
-                    mirror.c.id,
-                    mirror.c.write_date,
-                    mirror.c.active,
-                    mirror.c.deleted,
-                    mirror.c.version,
-                    mirror.c.hash,
-                ).where(
-                    and_(
-                        mirror.c.tenant == tenant,
-                        mirror.c.model == model,
-                        mirror.c.id.in_([r.id for r in rows]),
-                    )
-                )
-            )
-        }
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        existing: dict[int, Any] = {}
+        ids = list(dict.fromkeys(r.id for r in rows))
+        for chunk in _chunks(ids, 500):
+            # Plain SQL: an expanding IN of a whole page costs more to compile than to run.
+            for r in conn.exec_driver_sql(
+                "SELECT id, write_date, active, deleted, version, hash FROM mirror "
+                f"WHERE tenant = {mark} AND model = {mark} AND id IN ({', '.join([mark] * len(chunk))})",
+                (tenant, model, *chunk),
+            ):
+                existing[int(r.id)] = r
         new: list[tuple[Any, ...]] = []
         changed: list[tuple[Any, ...]] = []
         restamp: list[dict[str, Any]] = []
@@ -567,7 +550,6 @@ class Store:
                     )
                 )
         # Plain DBAPI executemany: one statement per page, no per-row SQL compilation.
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         if new:
             conn.exec_driver_sql(
                 "INSERT INTO mirror (tenant, model, id, write_date, payload, hash, active, "
@@ -596,6 +578,15 @@ class Store:
                 )
                 .values(write_date=bindparam("write_date")),
                 restamp,
+            )
+
+    def _unquarantine(self, conn: Connection, tenant: str, model: str, ids: list[int]) -> None:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        for chunk in _chunks(ids, 500):
+            conn.exec_driver_sql(
+                f"DELETE FROM quarantine WHERE tenant = {mark} AND model = {mark} "
+                f"AND id IN ({', '.join([mark] * len(chunk))})",
+                (tenant, model, *chunk),
             )
 
     def _quarantine(
