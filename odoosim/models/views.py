@@ -6,7 +6,7 @@ tag of the version: ``<tree>`` up to 17, ``<list>`` from 18).
 The search views keep the real nodes in their real order, per version (``odoo/odoo``:
 ``addons/sale/views/sale_order_views.xml``, ``addons/account/views/account_move_views.xml``,
 ``odoo/addons/base/views/res_partner_views.xml``): every named ``<filter>``, the group-by
-``<group>`` (``expand="0" string="Group By"`` up to 17, a bare ``<group>`` from 18 for sale and
+``<group>`` (``expand="0" string="Group By"`` up to 18, a bare ``<group>`` in 19 for sale and
 account), the ``<separator/>`` nodes.  ``<field>`` nodes are kept when odoosim has the field
 (the activity mixin fields ``activity_user_id`` / ``activity_type_id`` are not modelled).
 Filters that real Odoo adds in *other* views are left out of the base view on purpose: "To
@@ -163,6 +163,13 @@ def standard_views(version: int, apps: frozenset[str]) -> list[tuple[str, str, s
     return views
 
 
+# 16-18 text of the three activity filters (date computed client-side with ``context_today()``)
+_ACTIVITY_FILTERS_OLD = """
+  <filter invisible="1" string="Late Activities" name="activities_overdue" domain="[('my_activity_date_deadline', '&lt;', context_today().strftime('%Y-%m-%d'))]" help="Show all records which has next action date is before today"/>
+  <filter invisible="1" string="Today Activities" name="activities_today" domain="[('my_activity_date_deadline', '=', context_today().strftime('%Y-%m-%d'))]"/>
+  <filter invisible="1" string="Future Activities" name="activities_upcoming_all" domain="[('my_activity_date_deadline', '&gt;', context_today().strftime('%Y-%m-%d'))]"/>"""
+
+# 19 text (``'today'`` literal), preceded there by "My Activities" and an invisible separator
 _ACTIVITY_FILTERS = """
   <filter invisible="1" string="Late Activities" name="activities_overdue" domain="[('my_activity_date_deadline', '&lt;', 'today')]" help="Show all records whose next activity date is past"/>
   <filter invisible="1" string="Today Activities" name="activities_today" domain="[('my_activity_date_deadline', '=', 'today')]"/>
@@ -173,7 +180,9 @@ _MY_ACTIVITIES = """
 
 
 def _group_open(version: int) -> str:
-    return '<group expand="0" string="Group By">' if version <= 17 else "<group>"
+    """The group-by ``<group>`` of the sale and invoice search views: ``expand``/``string`` up
+    to 18 (16.0, 17.0 and 18.0 sources), a bare ``<group>`` in 19."""
+    return '<group expand="0" string="Group By">' if version <= 18 else "<group>"
 
 
 def _partner_search(version: int) -> str:
@@ -205,45 +214,52 @@ def _partner_search(version: int) -> str:
 
 
 def _sale_search(version: int) -> str:
-    """``sale.view_sales_order_filter``: 18/19 from the source; 16/17 differ in the group tag
-    and in the order of "My Orders" and the activity filters."""
-    my_orders = (
-        "\n  <filter string=\"My Orders\" domain=\"[('user_id', '=', uid)]\" "
-        'name="my_sale_orders_filter"/>'
-    )
-    if version <= 17:
-        filters = my_orders + _MY_ACTIVITIES + '\n  <separator invisible="1"/>' + _ACTIVITY_FILTERS
-    else:
-        filters = _MY_ACTIVITIES + '\n  <separator invisible="1"/>' + my_orders + _ACTIVITY_FILTERS
-    payment = (
-        '\n    <filter name="preferred_payment_method_line_groupby" string="Payment Method" '
-        "context=\"{'group_by': 'preferred_payment_method_line_id'}\"/>"
-        if version >= 19
-        else ""
-    )
+    """``sale.view_sales_order_filter``, per version from the source (16.0, 17.0, 18.0 and 19
+    ``addons/sale/views/sale_order_views.xml``).  16-18: "My Orders" then the three activity
+    filters (no "My Activities"), group-by filters with ``domain="[]"``; 19: "My Activities",
+    an invisible separator, "My Orders", the activity filters, a "Payment Method" group-by."""
+    if version <= 18:
+        return f"""<search string="Search Sales Order">
+  <field name="name" string="Order" filter_domain="['|', '|', ('name', 'ilike', self), ('client_order_ref', 'ilike', self), ('partner_id', 'child_of', self)]"/>
+  <field name="partner_id" operator="child_of"/>
+  <field name="user_id"/>
+  <field name="team_id" string="Sales Team"/>
+  <field name="order_line" string="Product" filter_domain="[('order_line.product_id', 'ilike', self)]"/>
+  <filter string="My Orders" domain="[('user_id', '=', uid)]" name="my_sale_orders_filter"/>{_ACTIVITY_FILTERS_OLD}
+  {_group_open(version)}
+    <filter string="Salesperson" name="salesperson" domain="[]" context="{{'group_by': 'user_id'}}"/>
+    <filter name="customer" string="Customer" domain="[]" context="{{'group_by': 'partner_id'}}"/>
+    <filter string="Order Date" name="order_month" domain="[]" context="{{'group_by': 'date_order'}}"/>
+  </group>
+</search>"""
     return f"""<search string="Search Sales Order">
   <field name="name" string="Order" filter_domain="['|', '|', ('name', 'ilike', self), ('client_order_ref', 'ilike', self), ('partner_id', 'child_of', self)]"/>
   <field name="partner_id" operator="child_of"/>
   <field name="user_id"/>
   <field name="team_id" string="Sales Team"/>
-  <field name="order_line" string="Product" filter_domain="[('order_line.product_id', 'ilike', self)]"/>{filters}
+  <field name="order_line" string="Product" filter_domain="[('order_line.product_id', 'ilike', self)]"/>{_MY_ACTIVITIES}
+  <separator invisible="1"/>
+  <filter name="my_sale_orders_filter" string="My Orders" domain="[('user_id', '=', uid)]"/>{_ACTIVITY_FILTERS}
   {_group_open(version)}
-    <filter name="salesperson" string="Salesperson" domain="[]" context="{{'group_by': 'user_id'}}"/>
-    <filter name="customer" string="Customer" domain="[]" context="{{'group_by': 'partner_id'}}"/>
-    <filter name="order_month" string="Order Date" domain="[]" context="{{'group_by': 'date_order'}}"/>{payment}
+    <filter name="salesperson" string="Salesperson" context="{{'group_by': 'user_id'}}"/>
+    <filter name="customer" string="Customer" context="{{'group_by': 'partner_id'}}"/>
+    <filter name="order_month" string="Order Date" context="{{'group_by': 'date_order'}}"/>
+    <filter name="preferred_payment_method_line_groupby" string="Payment Method" context="{{'group_by': 'preferred_payment_method_line_id'}}"/>
   </group>
 </search>"""
 
 
 def _invoice_search(version: int) -> str:
-    """``account.view_account_invoice_filter`` (19 from the source; 16-18 by their fields:
-    ``to_check`` is a boolean up to 17, ``checked`` in 18, ``review_state`` in 19)."""
-    if version <= 17:
-        to_check = "[('to_check', '=', True)]"
-    elif version == 18:
-        to_check = "[('checked', '=', False)]"
-    else:
-        to_check = "[('review_state', 'in', ('todo', 'anomaly'))]"
+    """``account.view_account_invoice_filter`` per version, from the source (16.0, 17.0, 18.0
+    and 19 ``addons/account/views/account_move_views.xml``).  "To Check" is
+    ``[('to_check', '=', True)]`` on 16/17, ``[('checked', '=', False), ('state', '!=',
+    'draft')]`` on 18 and ``review_state`` in 19.  16/17 have no move-type filters and only
+    Salesperson / Status / dates in the group-by; 17 adds "Reversed" after "Paid"; 18 adds
+    "Not Sent", Invoices / Credit Notes, "To pay" / "In payment" and the Partner / Journal /
+    Company group-bys."""
+    if version <= 18:
+        return _invoice_search_old(version)
+    to_check = "[('review_state', 'in', ('todo', 'anomaly'))]"
     return f"""<search string="Search Invoice">
   <field name="name" string="Invoice" filter_domain="['|', '|', '|', '|', ('name', 'ilike', self), ('invoice_origin', 'ilike', self), ('ref', 'ilike', self), ('payment_reference', 'ilike', self), ('partner_id', 'child_of', self)]"/>
   <field name="journal_id"/>
@@ -281,5 +297,102 @@ def _invoice_search(version: int) -> str:
     <separator/>
     <filter string="Invoice Date" name="invoicedate" context="{{'group_by': 'invoice_date'}}"/>
     <filter string="Due Date" name="duedate" context="{{'group_by': 'invoice_date_due'}}"/>
+  </group>
+</search>"""
+
+
+_INVOICE_NAME_FIELD = (
+    "<field name=\"name\" string=\"Invoice\" filter_domain=\"['|', '|', '|', '|', "
+    "('name', 'ilike', self), ('invoice_origin', 'ilike', self), ('ref', 'ilike', self), "
+    "('payment_reference', 'ilike', self), ('partner_id', 'child_of', self)]\"/>"
+)
+_OVERDUE = (
+    '<filter name="late" string="Overdue" domain="[(\'invoice_date_due\', \'&lt;\', '
+    "time.strftime('%Y-%m-%d')), ('state', '=', 'posted'), ('payment_state', 'in', "
+    "('not_paid', 'partial'))]\" help=\"Overdue invoices, maturity date passed\"/>"
+)
+
+
+def _invoice_search_old(version: int) -> str:
+    """16.0 / 17.0 / 18.0 ``account.view_account_invoice_filter`` (fields odoosim does not
+    model, ``journal_group_id`` and ``next_payment_date`` on 18, are left out)."""
+    if version <= 17:
+        to_check = "[('to_check', '=', True)]"
+        fields = ""
+        after_states = ""
+        payment = (
+            "<filter name=\"open\" string=\"Unpaid\" domain=\"[('state', '=', 'posted'), "
+            "('payment_state', 'in', ('not_paid', 'partial'))]\"/>\n"
+            "  <filter name=\"closed\" string=\"Paid\" domain=\"[('state', '=', 'posted'), "
+            "('payment_state', 'in', ('in_payment', 'paid'))]\"/>"
+        )
+        if version == 17:
+            payment += (
+                '\n  <filter name="reversed" string="Reversed" domain="[(\'state\', \'=\', '
+                "'posted'), ('payment_state', '=', 'reversed')]\"/>"
+            )
+        group = """
+    <filter string="Salesperson" name="salesperson" context="{'group_by':'invoice_user_id'}"/>
+    <filter name="status" string="Status" context="{'group_by':'state'}"/>
+    <separator/>
+    <filter string="Invoice Date" name="invoicedate" context="{'group_by': 'invoice_date'}"/>
+    <filter string="Due Date" name="duedate" context="{'group_by': 'invoice_date_due'}"/>
+    <filter string="Sequence Prefix" name="group_by_sequence_prefix" context="{'group_by': 'sequence_prefix'}" invisible="1"/>"""
+    else:
+        to_check = "[('checked', '=', False), ('state', '!=', 'draft')]"
+        fields = """
+  <field name="name"/>
+  <field name="ref"/>
+  <field name="payment_reference"/>
+  <field name="amount_total"/>"""
+        after_states = """
+  <separator groups="account.group_account_secured,base.group_no_one"/>
+  <filter name="not_secured" string="Not Secured" domain="[('secured', '=', False), ('state', '=', 'posted')]" groups="account.group_account_secured,base.group_no_one"/>
+  <separator/>
+  <filter name="not_sent" string="Not Sent" domain="[('is_move_sent', '=', False)]" invisible="context.get('default_move_type') in ('in_invoice', 'in_refund', 'in_receipt')"/>
+  <separator/>
+  <filter name="out_invoice" string="Invoices" domain="[('move_type', '=', 'out_invoice')]"/>
+  <filter name="out_refund" string="Credit Notes" domain="[('move_type', '=', 'out_refund')]"/>"""
+        payment = (
+            "<filter name=\"open\" string=\"To pay\" domain=\"[('state', '=', 'posted'), "
+            "('payment_state', 'in', ('not_paid', 'partial'))]\"/>\n"
+            '  <filter name="in_payment" string="In payment" domain="[(\'state\', \'=\', '
+            "'posted'), ('payment_state', '=', 'in_payment')]\"/>"
+        )
+        group = """
+    <filter string="Salesperson" name="salesperson" context="{'group_by':'invoice_user_id'}"/>
+    <filter string="Partner" name="partner" context="{'group_by':'partner_id'}"/>
+    <filter name="status" string="Status" context="{'group_by':'state'}"/>
+    <filter string="Payment Method" name="preferred_payment_method_line" context="{'group_by': 'preferred_payment_method_line_id'}" groups="account.group_account_invoice,account.group_account_readonly"/>
+    <filter string="Journal" name="groupy_by_journal" domain="[]" context="{'group_by': 'journal_id'}"/>
+    <filter string="Company" name="group_by_company" context="{'group_by': 'company_id'}" groups="base.group_multi_company"/>
+    <separator/>
+    <filter string="Invoice Date" name="invoicedate" context="{'group_by': 'invoice_date'}"/>
+    <filter string="Due Date" name="duedate" context="{'group_by': 'invoice_date_due'}"/>
+    <filter string="Accounting Date" name="accounting_date" context="{'group_by': 'date'}"/>
+    <filter string="Sequence Prefix" name="group_by_sequence_prefix" context="{'group_by': 'sequence_prefix'}" invisible="1"/>"""
+    return f"""<search string="Search Invoice">
+  {_INVOICE_NAME_FIELD}{fields}
+  <field name="journal_id"/>
+  <field name="partner_id" operator="child_of"/>
+  <field name="invoice_user_id" string="Salesperson" domain="[('share', '=', False)]"/>
+  <field name="date" string="Period"/>
+  <field name="line_ids" string="Invoice Line"/>
+  <filter domain="[('invoice_user_id', '=', uid)]" name="myinvoices" help="My Invoices"/>
+  <separator/>
+  <filter name="draft" string="Draft" domain="[('state','=','draft')]"/>
+  <filter name="posted" string="Posted" domain="[('state', '=', 'posted')]"/>
+  <filter name="cancel" string="Cancelled" domain="[('state', '=', 'cancel')]"/>{after_states}
+  <separator/>
+  <filter string="To Check" name="to_check" domain="{to_check}"/>
+  <separator/>
+  {payment}
+  {_OVERDUE}
+  <separator/>
+  <filter name="invoice_date" string="Invoice Date" date="invoice_date"/>
+  <filter name="date" invisible="context.get('default_move_type') in ('out_invoice', 'out_refund', 'out_receipt')" string="Accounting Date" date="date"/>
+  <filter name="due_date" string="Due Date" date="invoice_date_due"/>
+  <separator/>{_ACTIVITY_FILTERS_OLD}
+  {_group_open(version)}{group}
   </group>
 </search>"""

@@ -71,9 +71,9 @@ ANCHORS: dict[str, list[str]] = {
         "//filter[@name='myinvoices']",
         "//filter[@name='late']",
         "//filter[@name='due_date']",
-        "//filter[@name='out_invoice']",
+        "//filter[@name='to_check']",
         "//search/group/filter[@name='status']",
-        "//search/group/filter[@name='groupy_by_journal']",
+        "//search/group/filter[@name='duedate']",
     ],
     "base.view_res_partner_filter": [
         "//field[@name='category_id']",
@@ -97,10 +97,67 @@ def test_search_view_anchors_of_real_odoo_resolve(version: str) -> None:
                 '<filter name="x_test" string="X" domain="[]"/></xpath></data>'
             )
             _inherit(db, xml_id, model, arch)
-    # the group-by <group> carries expand/string up to 17 only (sale and account)
+    # the group-by <group> carries expand/string up to 18 (sale and account; 16.0-18.0 sources)
     arch: Any = db.execute_kw(ADMIN, "ir.ui.view", "read",
                               [[db.xmlid_id("sale.view_sales_order_filter")], ["arch"]])  # fmt: skip
-    assert ('<group expand="0" string="Group By">' in arch[0]["arch"]) == (int(version) <= 17)
+    assert ('<group expand="0" string="Group By">' in arch[0]["arch"]) == (int(version) <= 18)
+
+
+def _filters(db: Database, xml_id: str) -> dict[str, str]:
+    """``{filter name: domain}`` of a standard search view (its stored arch)."""
+    import xml.etree.ElementTree as ET
+
+    (row,) = db.execute_kw(ADMIN, "ir.ui.view", "read", [[db.xmlid_id(xml_id)], ["arch"]])
+    root = ET.fromstring(row["arch"])
+    return {f.get("name", ""): f.get("domain", "") for f in root.iter("filter")}
+
+
+# filter names per version, from 16.0 / 17.0 / 18.0 / 19 sale_order_views.xml and
+# account_move_views.xml; (present, absent)
+FILTERS: dict[str, dict[str, tuple[set[str], set[str]]]] = {
+    "sale.view_sales_order_filter": {
+        "16": ({"my_sale_orders_filter", "activities_overdue"},
+               {"filter_activities_my", "preferred_payment_method_line_groupby"}),
+        "17": ({"my_sale_orders_filter", "activities_today"},
+               {"filter_activities_my", "preferred_payment_method_line_groupby"}),
+        "18": ({"my_sale_orders_filter", "activities_upcoming_all"},
+               {"filter_activities_my", "preferred_payment_method_line_groupby"}),
+        "19": ({"filter_activities_my", "preferred_payment_method_line_groupby"}, set()),
+    },
+    "account.view_account_invoice_filter": {
+        "16": ({"open", "closed", "late", "group_by_sequence_prefix"},
+               {"out_invoice", "in_payment", "reversed", "groupy_by_journal", "partner"}),
+        "17": ({"open", "closed", "reversed", "late"},
+               {"out_invoice", "in_payment", "groupy_by_journal", "partner"}),
+        "18": ({"not_sent", "out_invoice", "out_refund", "in_payment", "groupy_by_journal",
+                "partner", "accounting_date"}, {"closed", "out_receipt"}),
+        "19": ({"out_invoice", "in_payment", "groupy_by_journal"}, {"closed"}),
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_search_view_filters_are_those_of_the_version(version: str) -> None:
+    db = Database(version, None, "t")
+    for xml_id, per_version in FILTERS.items():
+        present, absent = per_version[version]
+        names = set(_filters(db, xml_id))
+        assert present <= names, (xml_id, present - names)
+        assert not (absent & names), (xml_id, absent & names)
+
+
+@pytest.mark.parametrize(
+    ("version", "domain"),
+    [
+        ("16", "[('to_check', '=', True)]"),
+        ("17", "[('to_check', '=', True)]"),
+        ("18", "[('checked', '=', False), ('state', '!=', 'draft')]"),
+        ("19", "[('review_state', 'in', ('todo', 'anomaly'))]"),
+    ],
+)
+def test_to_check_domain_per_version(version: str, domain: str) -> None:
+    db = Database(version, None, "t")
+    assert _filters(db, "account.view_account_invoice_filter")["to_check"] == domain
 
 
 def test_filters_of_other_views_are_not_in_the_base_search_view() -> None:
