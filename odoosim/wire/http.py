@@ -106,14 +106,44 @@ def text_response(status: int, text: str, headers: list[tuple[str, str]] | None 
     return Response(status, text.encode(), "text/html; charset=utf-8", headers or [])
 
 
-def werkzeug_page(status: int, description: str) -> Response:
-    """The HTML page werkzeug renders for an HTTPException."""
+def werkzeug_page(
+    status: int, description: str, headers: list[tuple[str, str]] | None = None
+) -> Response:
+    """The HTML page werkzeug renders for an HTTPException (``description`` already HTML)."""
     phrase = HTTPStatus(status).phrase
     html = (
         "<!doctype html>\n<html lang=en>\n"
         f"<title>{status} {phrase}</title>\n<h1>{phrase}</h1>\n<p>{description}</p>\n"
     )
-    return text_response(status, html)
+    return text_response(status, html, headers)
+
+
+def markup_escape(text: str) -> str:
+    """``markupsafe.escape`` (what werkzeug applies to an exception description), then its
+    ``\\n`` -> ``<br>``."""
+    for char, entity in (
+        ("&", "&amp;"),
+        (">", "&gt;"),
+        ("<", "&lt;"),
+        ("'", "&#39;"),
+        ('"', "&#34;"),
+    ):
+        text = text.replace(char, entity)
+    return text.replace("\n", "<br>")
+
+
+def dispatcher_mismatch(version: str, rule: str, route_type: str, accept: str) -> Response:
+    """``Request._set_request_dispatcher`` refusing a request whose Content-Type the route's
+    dispatcher does not take (``odoo/http.py``): 16-18 raise ``BadRequest`` (400), the 19 series
+    ``UnsupportedMediaType`` (415) with an ``Accept`` header listing the dispatcher's mimetypes.
+    Raised before any dispatcher is chosen, so the default ``HttpDispatcher`` renders it: the
+    werkzeug HTML page.  Only ``http`` is compatible with a non-JSON request."""
+    description = markup_escape(
+        f"Request inferred type is compatible with ['http'] but {rule!r} is type={route_type!r}."
+    )
+    if version == "19":
+        return werkzeug_page(415, description, [("Accept", accept)])
+    return werkzeug_page(400, description)
 
 
 Handler = Callable[[Request], Response]

@@ -34,9 +34,9 @@ from odoosim.wire.errors import (
 from odoosim.wire.http import (
     Request,
     Response,
+    dispatcher_mismatch,
     dump_json,
     json_response,
-    text_response,
     werkzeug_page,
 )
 from odoosim.wire.methods import MethodSpec, model_exists, resolve_method
@@ -76,10 +76,9 @@ def handle_call(
     if not _database_selected(core, request):
         return werkzeug_page(404, "The requested URL was not found on the server.")
     if request.body and request.mimetype != "application/json":
-        return text_response(
-            415,
-            f"<p>Request inferred type is compatible with ['http'] but /json/2/{model}/{method} "
-            "is type=json2.\n\nPlease verify the Content-Type request header and try again.</p>",
+        # Json2Dispatcher.is_compatible_with: application/json, or no body at all
+        return dispatcher_mismatch(
+            core.version, "/json/2/<model>/<method>", "json2", "application/json"
         )
     ctx.service, ctx.model, ctx.method = "object", model, method
     try:

@@ -14,7 +14,13 @@ from typing import Any
 
 from odoosim.wire.core import CallContext, ConnectionReset, HttpStatusFault, RpcCore
 from odoosim.wire.errors import exception_name, jsonrpc_error
-from odoosim.wire.http import Request, Response, json_response, text_response
+from odoosim.wire.http import (
+    Request,
+    Response,
+    dispatcher_mismatch,
+    json_response,
+    text_response,
+)
 
 # A JSON-RPC route: (ctx, params, request) -> (result, extra response headers).
 Route = Callable[[CallContext, dict[str, Any], Request], tuple[Any, list[tuple[str, str]]]]
@@ -35,15 +41,20 @@ def envelope(
     return response
 
 
+_JSON_MIMETYPES = ("application/json", "application/json-rpc")
+
+
 def serve(core: RpcCore, ctx: CallContext, request: Request, route: Route) -> Response:
     """Decode a JSON-RPC request, run ``route`` with its params and encode the answer."""
-    if request.body and request.mimetype not in ("application/json", "application/json-rpc"):
-        # Odoo picks the dispatcher from the route type and refuses an incompatible request.
-        return text_response(
-            415,
-            f"<p>Request inferred type is compatible with ['http'] but {request.path} is "
-            "type=json.\n\nPlease verify the Content-Type request header and try again.</p>",
+    if request.mimetype not in _JSON_MIMETYPES:
+        # JsonRPCDispatcher.is_compatible_with: the mimetype alone (an empty body is no excuse)
+        rule = (
+            "/web/dataset/call_kw"
+            if request.path.startswith("/web/dataset/call_kw/")
+            else request.path
         )
+        route_type = "jsonrpc" if core.version == "19" else "json"
+        return dispatcher_mismatch(core.version, rule, route_type, ", ".join(_JSON_MIMETYPES))
     try:
         payload = json.loads(request.body or b"null")
     except ValueError:

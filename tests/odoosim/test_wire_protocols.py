@@ -186,11 +186,26 @@ def test_jsonrpc_invalid_json_is_plain_400(sim: SimServer) -> None:
 
 
 def test_jsonrpc_needs_a_json_content_type(sim: SimServer) -> None:
+    """``_set_request_dispatcher``: 16-18 raise BadRequest, 19 UnsupportedMediaType + Accept;
+    the werkzeug HTML page either way, with the route and its type (``json`` up to 18)."""
     response = httpx.post(
         f"{sim.url}/jsonrpc", content=b"{}", headers={"Content-Type": "text/plain"}
     )
-    assert response.status_code == 415
-    assert "Please verify the Content-Type request header" in response.text
+    is19 = sim.odoo_version == "19"
+    assert response.status_code == (415 if is19 else 400)
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    route_type = "jsonrpc" if is19 else "json"
+    assert (
+        "<p>Request inferred type is compatible with [&#39;http&#39;] but &#39;/jsonrpc&#39; "
+        f"is type=&#39;{route_type}&#39;.</p>"
+    ) in response.text
+    assert response.headers.get("accept") == (
+        "application/json, application/json-rpc" if is19 else None
+    )
+    # the mimetype alone decides: an empty body without Content-Type is refused too
+    empty = httpx.post(f"{sim.url}/web/dataset/call_kw/res.partner/search", content=b"")
+    assert empty.status_code == (415 if is19 else 400)
+    assert "&#39;/web/dataset/call_kw&#39;" in empty.text
 
 
 def test_web_version_routes(sim: SimServer) -> None:
@@ -315,9 +330,17 @@ def test_json2_server_error_is_500_and_wrong_content_type_415(sim19: SimServer) 
     form = json2(
         sim19, "res.partner", "search", b"domain=x", ctype="application/x-www-form-urlencoded"
     )
+    # 19 odoo/http.py _set_request_dispatcher: UnsupportedMediaType(response=...) rendered by
+    # the default HttpDispatcher, i.e. werkzeug's HTML page, plus Accept: application/json
     assert form.status_code == 415
-    assert form.headers["content-type"].startswith("text/html")
-    assert "Please verify the Content-Type request header" in form.text
+    assert form.headers["content-type"] == "text/html; charset=utf-8"
+    assert form.headers["accept"] == "application/json"
+    assert form.text == (
+        "<!doctype html>\n<html lang=en>\n<title>415 Unsupported Media Type</title>\n"
+        "<h1>Unsupported Media Type</h1>\n<p>Request inferred type is compatible with "
+        "[&#39;http&#39;] but &#39;/json/2/&lt;model&gt;/&lt;method&gt;&#39; is "
+        "type=&#39;json2&#39;.</p>\n"
+    )
 
 
 def test_json2_only_on_19(sim: SimServer) -> None:
