@@ -1,7 +1,10 @@
 """Sync benchmarks (issue 5), printed side by side in one run:
 
 1. full initial sync of the N-order demo through ``jobs`` (mapping + mirror + cursor commits)
-   against bare paged ``search_read`` of the same models, domains and fields (target <= 1.3);
+   against bare paged ``search_read`` of the same models, domains and fields (target <= 1.3).
+   Both sides page the same way (keyset on ``(write_date, id)``, ``PAGE`` rows, the connector's
+   ``stream``) and run in a child process of their own, apart from the simulator: the bare side
+   is the floor the sync cannot go below, with nothing but the RPCs and their decoding;
 2. ``search_read`` calls in a cycle with no changes, per stream, counted by odoosim (target <= 1);
 3. peak memory of the sync process at N orders against N/10 orders (target <= 1.3).
 
@@ -84,11 +87,11 @@ def _vm_hwm_kb() -> int | None:
     return None
 
 
-def run_child(args: dict[str, Any]) -> dict[str, Any]:
-    """Run ``child`` in a subprocess and return what it printed."""
+def run_child(args: dict[str, Any], mode: str = "--child") -> dict[str, Any]:
+    """Run ``child`` (or ``bare_child`` with ``--bare``) in a subprocess; return what it printed."""
     with tempfile.TemporaryFile(mode="w+") as err:
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--child", json.dumps(args)],
+            [sys.executable, __file__, mode, json.dumps(args)],
             stdout=subprocess.PIPE,
             stderr=err,
             text=True,
@@ -106,7 +109,8 @@ def run_child(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def bare_pull(client: OdooClient, version: str) -> tuple[float, int]:
-    """Offset-paged search_read of the same models, domains and fields: the floor to compare to."""
+    """Paged search_read of the same models, domains, fields and paging as the sync (keyset on
+    ``(write_date, id)``, ``PAGE`` rows, ``active_test`` off), nothing else: the floor."""
     from jobs.streams import STREAMS
 
     caps = client.capabilities
@@ -116,22 +120,19 @@ def bare_pull(client: OdooClient, version: str) -> tuple[float, int]:
         if not s.runs_on(caps.version_major, caps.fields):
             continue
         fields = s.fields(version, list(caps.fields.get(s.model, {})) or None)
-        offset = 0
-        while True:
-            page = client.search_read(
-                s.model,
-                list(s.domain),
-                fields,
-                order="write_date asc, id asc",
-                limit=PAGE,
-                offset=offset,
-                context={"active_test": False},
-            )
+        context = {"active_test": False, **s.context}
+        for page in client.stream(s.model, list(s.domain), fields, page_size=PAGE, context=context):
             rows += len(page)
-            if len(page) < PAGE:
-                break
-            offset += PAGE
     return time.perf_counter() - t0, rows
+
+
+def bare_child(args: dict[str, Any]) -> None:
+    """``bare_pull`` in a process of its own (as the sync runs): print seconds and rows."""
+    client = OdooClient(_settings(args["url"], args["db"], args["login"], args["key"]))
+    caps = client.connect()
+    seconds, rows = bare_pull(client, str(caps.version_major))
+    client.close()
+    print(json.dumps({"seconds": seconds, "rows": rows}))
 
 
 def measure(orders: int, workdir: Path, *, full: bool, lookback: int) -> dict[str, Any]:
@@ -153,10 +154,10 @@ def measure(orders: int, workdir: Path, *, full: bool, lookback: int) -> dict[st
         synced_at = time.monotonic()
         out: dict[str, Any] = {"orders": orders, "sim_build_s": built, "sync": sync}
         if full:
+            bare = run_child(args, "--bare")
+            out["bare_s"], out["rows"] = bare["seconds"], bare["rows"]
             client = OdooClient(_settings(sim.url, sim.database, sim.bot_login, sim.bot_api_key))
             caps = client.connect()
-            bare_s, rows = bare_pull(client, str(caps.version_major))
-            out["bare_s"], out["rows"] = bare_s, rows
             # A cycle with no change, as between two scheduled runs: once the lookback has
             # elapsed, one run re-reads the window and settles it; the next one is measured.
             time.sleep(max(0.0, lookback + 1 - (time.monotonic() - synced_at)))
@@ -184,9 +185,13 @@ def main() -> None:
         help="[schedule] lookback_seconds; the no-change cycle waits this long first",
     )
     parser.add_argument("--child")
+    parser.add_argument("--bare")
     ns = parser.parse_args()
     if ns.child:
         child(json.loads(ns.child))
+        return
+    if ns.bare:
+        bare_child(json.loads(ns.bare))
         return
     with tempfile.TemporaryDirectory() as tmp:
         big = measure(ns.orders, Path(tmp), full=True, lookback=ns.lookback)
