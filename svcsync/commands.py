@@ -384,6 +384,7 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
                     continue  # internal markers (e.g. the last analysis), not streams
                 mark = _cursor_time(cursor)
                 synced = _synced_at(recent, stream)
+                counts, error = _stream_last(recent, stream)
                 # Lag: how long ago the mirror was last brought up to date with Odoo for this
                 # stream (a quiet stream whose newest record is old is not lagging).
                 lag = (now - synced).total_seconds() if synced is not None else None
@@ -393,6 +394,8 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
                         "cursor": mark.isoformat(sep=" ") if mark else None,
                         "synced_at": synced.isoformat(sep=" ") if synced else None,
                         "lag_seconds": max(0, round(lag)) if lag is not None else None,
+                        "last_counts": counts,
+                        "last_error": error,
                         "state": cursor,
                     }
                 )
@@ -425,13 +428,15 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
         mirror = status.get("mirror", {})
         out.table(
             None,
-            ["stream", "cursor (Odoo write_date)", "synced", "mirrored"],
+            ["stream", "cursor (Odoo write_date)", "synced", "mirrored", "last pull", "error"],
             [
                 (
                     s["stream"],
                     s["cursor"],
                     _duration(s["lag_seconds"]) + " ago" if s["lag_seconds"] is not None else "-",
                     _mirror_count(mirror, s["stream"]),
+                    _kv(s["last_counts"]) if s["last_counts"] else "-",
+                    s["last_error"] or "",
                 )
                 for s in status["streams"]
             ],
@@ -472,6 +477,23 @@ def cmd_findings(args: argparse.Namespace, out: Output) -> int:
         ],
     )
     return exitcodes.OK
+
+
+def _stream_last(runs: list[Any], stream: str) -> tuple[dict[str, int], str | None]:
+    """The counts of the newest finished run that pulled ``stream``, and the error of the newest
+    run that failed on it if that run is newer (``stream: ...`` lines of the run's errors)."""
+    prefix = f"{stream}: "
+    for run in runs:  # newest first
+        if run.kind == "dry-run" or not run.ended_at:
+            continue
+        errors = [str(e) for e in (run.errors or []) if str(e).startswith(prefix)]
+        if errors:
+            return {}, errors[-1].removeprefix(prefix)
+        counts = run.counts if isinstance(run.counts, dict) else {}
+        pulled = counts.get("streams", {}).get(stream)
+        if isinstance(pulled, dict):
+            return {k: int(v) for k, v in pulled.items()}, None
+    return {}, None
 
 
 def _synced_at(runs: list[Any], stream: str) -> datetime | None:
