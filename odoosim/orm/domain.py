@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from odoosim.exceptions import UserError
 from odoosim.orm.fields import TEXTUAL, Field
 from odoosim.orm.model import ModelDef
 
@@ -682,8 +684,11 @@ class DomainCompiler:
 
         A many2one term sorts by the comodel's ``_order`` (``DESC`` reverses it), as Odoo's
         ``_order_field_to_sql`` joins the comodel: ``order="partner_id"`` is by partner name.
+        The string is first checked against the version's ``regex_order`` (``_check_qorder``).
         """
-        terms = self._order_terms(model, order or model.order, alias, None, False, 0)
+        spec = order or model.order
+        check_order(self.version, spec)
+        terms = self._order_terms(model, spec, alias, None, False, 0)
         return ", ".join(terms) if terms else f"{alias}.id"
 
     def _order_terms(
@@ -702,7 +707,13 @@ class DomainCompiler:
             words = raw.strip().split()
             if not words:
                 continue
-            fname = words[0]
+            # 17+: a ``:func`` suffix is matched by regex_order and ignored by search
+            fname = words[0].replace('"', "")
+            if self.version >= 17:
+                fname = fname.split(":", 1)[0]
+            prop = None
+            if "." in fname:
+                fname, prop = fname.split(".", 1)
             direction = "ASC"
             nulls = None
             rest = [w.upper() for w in words[1:]]
@@ -716,6 +727,9 @@ class DomainCompiler:
             fld = model.fields.get(fname)
             if fld is None:
                 raise ValueError(f"Invalid field {fname!r} on model {model.name!r}")
+            if prop is not None and not (fld.type == "many2one" and prop == "id"):
+                # 18.0 models.py _field_to_sql: a property on a non-properties field
+                raise ValueError(_bad_property(self.version, model, fname, prop))
             if not fld.sortable:
                 raise ValueError(f"Cannot sort {model.name} by {fname!r}: the field is not stored")
             if reverse:
@@ -731,7 +745,13 @@ class DomainCompiler:
                 inner = self._expr(model, fld, sub)[0]
                 expr = f'(SELECT {inner} FROM "{model.table}" {sub} WHERE {sub}.id = {row})'
             comodel = self.models.get(fld.relation or "") if fld.type == "many2one" else None
-            if comodel is not None and fld.is_column and depth < 3 and nulls is None:
+            if (
+                comodel is not None
+                and prop is None
+                and fld.is_column
+                and depth < 3
+                and nulls is None
+            ):
                 terms += self._order_terms(
                     comodel, comodel.order, alias, expr, direction == "DESC", depth + 1
                 )
@@ -744,6 +764,49 @@ class DomainCompiler:
                 nulls = "LAST" if direction == "ASC" else "FIRST"
             terms.append(f"{expr} {direction} NULLS {nulls}")
         return terms
+
+
+# ``regex_order`` of odoo/models.py: 16.0 allows ``:`` in names and no NULLS clause; 17.0+ allow
+# ``field.property``, ``field:func`` and ``NULLS FIRST/LAST`` (18.0 models.py, verbatim shape).
+_ORDER_16 = re.compile(r'^(\s*([a-z0-9:_]+|"[a-z0-9:_]+")(\s+(desc|asc))?\s*(,|$))+(?<!,)$', re.I)
+_ORDER_17 = re.compile(
+    r"""
+    ^
+    (\s*
+        (?P<term>((?P<field>[a-z0-9_]+|"[a-z0-9_]+")(\.(?P<property>[a-z0-9_]+))?(:(?P<func>[a-z_]+))?))
+        (\s+(?P<direction>desc|asc))?
+        (\s+(?P<nulls>nulls\ first|nulls\ last))?
+        \s*
+        (,|$)
+    )+
+    (?<!,)
+    $
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def check_order(version: int, order: str) -> None:
+    """Odoo's ``_check_qorder``: a UserError naming the whole order string."""
+    regex = _ORDER_16 if version <= 16 else _ORDER_17
+    if not regex.match(order):
+        raise UserError(
+            f'Invalid "order" specified ({order}). A valid "order" specification is a '
+            "comma-separated list of valid field names (optionally followed by asc/desc "
+            "for the direction)"
+        )
+
+
+def _bad_property(version: int, model: ModelDef, fname: str, prop: str) -> str:
+    """The ValueError text for ``order="<field>.<prop>"`` on a non-properties field.
+
+    17/18 ``_field_to_sql``: "Invalid field 'partner_id.name' on model 'sale.order'"; 19's
+    ``Field.property_to_sql`` (no many2one override): "Invalid field property 'name' on
+    sale.order.partner_id".
+    """
+    if version >= 19:
+        return f"Invalid field property {prop!r} on {model.name}.{fname}"
+    return f"Invalid field {fname + '.' + prop!r} on model {model.name!r}"
 
 
 def _is_name_value(right: Any) -> bool:
