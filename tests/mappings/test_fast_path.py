@@ -389,3 +389,23 @@ def test_map_json_falls_back_to_validation_on_values_the_shaper_does_not_vouch_f
     for fn in (table.map, table.map_json):
         with pytest.raises(MappingError, match=r"ref\.tenant"):
             fn({**rec, "move_type": "out_refund"}, odd)
+
+
+def test_well_formed_records_take_the_fast_payload_path(
+    odoo_records: tuple[str, dict[str, list[dict[str, Any]]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No pydantic model is built for records as Odoo sends them (the point of ``map_json``)."""
+    version, records = odoo_records
+    usages = location_usage_lookup(records["stock.location"])
+    ctx = MapContext("acme", version, {"location_usage": usages})
+    validated: list[str] = []
+
+    def spy(self: Mapping_[Any], rec_id: int, values: dict[str, Any]) -> Any:
+        validated.append(f"{self.odoo_model}:{rec_id}")
+        raise AssertionError("validated")
+
+    monkeypatch.setattr(Mapping_, "_validate", spy)
+    for model in _tables_for(version):
+        for rec in records[model]:
+            table_for(model).map_json(rec, ctx)
+    assert validated == []
