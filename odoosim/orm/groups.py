@@ -70,12 +70,35 @@ def _label(start: str, gran: str) -> str:
     if gran == "day":
         return d.strftime("%d %b %Y")
     if gran == "week":
-        return f"W{d.isocalendar()[1]:02d} {d.isocalendar()[0]}"
+        year, week = _weeknumber_en_us(d)
+        return f"W{week} {year:04}"
     if gran == "month":
         return d.strftime("%B %Y")
     if gran == "quarter":
         return f"Q{(d.month - 1) // 3 + 1} {d.year}"
     return str(d.year)
+
+
+def _weeknumber_en_us(d: dt.date) -> tuple[int, int]:
+    """``date_utils.weeknumber`` for en_US (weeks start on Sunday, week 1 holds January 1st;
+    the days of the last week that reach into January count for the next year)."""
+
+    def first_sunday(year: int) -> dt.date:
+        jan1 = dt.date(year, 1, 1)
+        return jan1 - dt.timedelta(days=(jan1.weekday() + 1) % 7)
+
+    if d >= first_sunday(d.year + 1):
+        return d.year + 1, 1
+    return d.year, (d - first_sunday(d.year)).days // 7 + 1
+
+
+def _and(left: list[Any], right: list[Any]) -> list[Any]:
+    """``expression.AND([left, right])``: empty domains drop out, the others are normalized."""
+    if not left:
+        return _as_one(right) if right else []
+    if not right:
+        return _as_one(left)
+    return ["&", *_as_one(left), *_as_one(right)]
 
 
 def _aggregates(mdef: ModelDef, specs: list[str], db: Any) -> list[tuple[str, str]]:
@@ -107,6 +130,19 @@ def _aggregates(mdef: ModelDef, specs: list[str], db: Any) -> list[tuple[str, st
         )
         out.append((spec if ":" in spec else name, sql))
     return out
+
+
+def _group_order(
+    comp: DomainCompiler, group: tuple[str, str, Field, str | None], pos: int, direction: str
+) -> list[str]:
+    """ORDER BY terms of one group column.  A many2one group sorts by the comodel's ``_order``
+    (``_read_group_orderby`` goes through ``_order_field_to_sql``), other groups by their
+    value with PostgreSQL's NULL placement."""
+    _, expr, fld, _ = group
+    comodel = comp.models.get(fld.relation or "") if fld.type == "many2one" else None
+    if comodel is not None:
+        return comp._order_terms(comodel, comodel.order, "t", expr, direction == "DESC", 1)
+    return [f"{pos + 1} {direction} NULLS {'LAST' if direction == 'ASC' else 'FIRST'}"]
 
 
 def _run(
@@ -141,7 +177,7 @@ def _run(
                     raise ValueError(f"Invalid order {order!r}")
                 pos = [i for i, g in enumerate(groups) if g[0] == key or g[0].split(":")[0] == key]
                 if pos:
-                    terms.append(f"{pos[0] + 1} {direction}")
+                    terms += _group_order(comp, groups[pos[0]], pos[0], direction.upper())
                 elif key == "__count":
                     terms.append(f"{len(groups) + 1} {direction}")
                 else:
@@ -152,7 +188,11 @@ def _run(
                     terms.append(f"{len(groups) + 2 + agg_pos[0]} {direction}")
             sql += " ORDER BY " + ", ".join(terms)
         else:
-            sql += " ORDER BY " + ", ".join(f"{i + 1} ASC NULLS LAST" for i in range(len(groups)))
+            comp = DomainCompiler(env)
+            terms = []
+            for i, g in enumerate(groups):
+                terms += _group_order(comp, g, i, "ASC")
+            sql += " ORDER BY " + ", ".join(terms)
     if limit:
         sql += f" LIMIT {int(limit)}"
     if offset:
@@ -171,6 +211,17 @@ def _value(env: Env, fld: Field, gran: str | None, raw: Any, formatted: bool) ->
     if fld.type == "boolean":
         return bool(raw)
     return raw
+
+
+def _range(fld: Field, gran: str, raw: Any) -> Any:
+    """``__range`` of a date group: ``{"from", "to"}`` in the field's server format, or False
+    for the group of empty dates (18.0 ``_read_group_format_result``)."""
+    if raw is None:
+        return False
+    start, end = raw, _period_end(raw, gran)
+    if fld.type == "datetime":
+        start, end = start + " 00:00:00", end + " 00:00:00"
+    return {"from": start, "to": end}
 
 
 def _group_domain(fld: Field, gran: str | None, raw: Any) -> list[Any]:
@@ -209,10 +260,10 @@ def read_group(
         ranges: dict[str, Any] = {}
         for i, (spec, fld, gran) in enumerate(groups):
             rec[spec] = _value(env, fld, gran, row[i], False)
-            term = _group_domain(fld, gran, row[i])
-            sub_domain = ["&", *term, *_as_one(sub_domain)] if sub_domain else term
-            if gran and row[i] is not None:
-                ranges[spec] = {"from": row[i], "to": _period_end(row[i], gran)}
+            # 18.0 _read_group_format_result: AND([row['__domain'], additional_domain])
+            sub_domain = _and(sub_domain, _group_domain(fld, gran, row[i]))
+            if gran:
+                ranges[spec] = _range(fld, gran, row[i])
         count = row[len(groups)]
         if lazy and gb:
             rec[f"{gb[0].split(':')[0]}_count"] = count
@@ -254,11 +305,7 @@ def formatted_read_group(
         extra: list[Any] = []
         for i, (spec, fld, gran) in enumerate(groups):
             rec[spec] = _value(env, fld, gran, row[i], True)
-            extra = (
-                ["&", *_group_domain(fld, gran, row[i]), *extra]
-                if extra
-                else _group_domain(fld, gran, row[i])
-            )
+            extra = _and(extra, _group_domain(fld, gran, row[i]))
         if "__count" in (aggregates or []):
             rec["__count"] = row[len(groups)]
         for j, (key, _) in enumerate(aggs):

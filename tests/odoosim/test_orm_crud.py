@@ -316,7 +316,8 @@ def test_sale_actions_and_read_group(orm_db: Database) -> None:
             "partner_id": [pid, "Group"],
             "partner_id_count": 2,
             "amount_total": 15.0,
-            "__domain": ["&", ("partner_id", "=", pid), ("id", "in", [a, b])],
+            # 18.0 read_group: expression.AND([domain, [(groupby, '=', value)]])
+            "__domain": ["&", ("id", "in", [a, b]), ("partner_id", "=", pid)],
         }
     ]
     months = x(
@@ -330,7 +331,9 @@ def test_sale_actions_and_read_group(orm_db: Database) -> None:
         ("January 2026", 1, 10.0),
         ("February 2026", 1, 5.0),
     ]
-    assert months[0]["__range"] == {"date_order:month": {"from": "2026-01-01", "to": "2026-02-01"}}
+    assert months[0]["__range"] == {
+        "date_order:month": {"from": "2026-01-01 00:00:00", "to": "2026-02-01 00:00:00"}
+    }
     assert x(ADMIN, "sale.order", "action_confirm", [[a]]) is True
     with pytest.raises(UserError, match=r"not in a state requiring confirmation"):
         x(ADMIN, "sale.order", "action_confirm", [[a]])
