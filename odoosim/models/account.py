@@ -311,8 +311,18 @@ def define(reg: RegistryBuilder) -> None:
                 "WHERE display_type IN ('product', 'line_section', 'line_note')"
             ),
         ),
-        "to_check": Boolean("To Check"),
     }
+    # The "to review" flag: 16/17 boolean ``to_check``, 18 boolean ``checked`` (inverted
+    # meaning), 19 selection ``review_state`` (the 19 search view filters todo/anomaly).
+    if v <= 17:
+        move["to_check"] = Boolean("To Check")
+    elif v == 18:
+        move["checked"] = Boolean("Reviewed")
+    else:
+        move["review_state"] = Selection(
+            [("todo", "To Review"), ("reviewed", "Reviewed"), ("anomaly", "Anomaly")],
+            "Review Status",
+        )
     if v >= 18:
         move["origin_payment_id"] = Integer("Payment", sql=lambda a: "NULL")
         move["matched_payment_ids"] = Many2many(

@@ -1,5 +1,5 @@
 """``read_group`` shapes checked against 18.0 ``odoo/models.py`` (``read_group``,
-``_read_group_format_result``) and 19's ``formatted_read_group`` keys."""
+``_read_group_format_result``), 19's ``formatted_read_group`` keys, and per-version fields."""
 
 from __future__ import annotations
 
@@ -102,3 +102,18 @@ def test_formatted_read_group_keys() -> None:
     assert rows[0]["partner_id"] == [abe, "Abe"]
     assert set(rows[0]) == {"partner_id", "amount_total:sum", "__count", "__extra_domain"}
     assert rows[0]["__extra_domain"] == [("partner_id", "=", abe)]
+
+
+def test_account_move_review_field_per_version() -> None:
+    expected = {
+        "16": ("to_check", "boolean"),
+        "17": ("to_check", "boolean"),
+        "18": ("checked", "boolean"),
+        "19": ("review_state", "selection"),
+    }
+    names = {"to_check", "checked", "review_state"}
+    for version, (name, ftype) in expected.items():
+        db = Database(version, {"account"}, "t")
+        fields = db.execute_kw(ADMIN, "account.move", "fields_get", [], {"attributes": ["type"]})
+        assert {n for n in names if n in fields} == {name}
+        assert fields[name]["type"] == ftype
