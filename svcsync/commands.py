@@ -181,10 +181,14 @@ def _erp_plugin(args: argparse.Namespace, out: Output, *, install: bool) -> int:
         return exitcodes.OK
     verb = "installed" if install else "uninstalled"
     out.line(f"{tenant.name}: svcsync plugin {verb} on Odoo {report.version}")
-    for label in ("created", "kept", "removed", "archived", "absent"):
-        names = summary[label]
+    for label in ("created", "kept", "adopted", "removed", "unbound", "archived", "absent"):
+        names = summary.get(label) or []
         if names:
             out.line(f"  {label} ({len(names)}): {', '.join(names)}")
+    if summary.get("activities_closed"):
+        out.line(f"  svcsync activities marked done: {summary['activities_closed']}")
+    for note in summary.get("notes") or []:
+        out.line(f"  note: {note}")
     return exitcodes.OK
 
 
