@@ -189,3 +189,28 @@ def test_the_mirror_holds_what_the_mappers_give_and_load_snapshot_reads_it_back(
         assert got == want, s.model
         checked += len(want)
     assert checked > 300
+
+
+def test_the_gc_threshold_is_raised_only_while_pages_stream(store: Store) -> None:
+    import gc
+
+    from jobs.pull import _Collector
+
+    odoo, clock = FakeOdoo(), Clock()
+    for i in range(5):
+        odoo.put("res.partner", partner(f"P{i}"))
+    before = gc.get_threshold()
+    seen: list[int] = []
+    ctx = ctx_for(odoo, store, clock, page_size=2)
+    ctx.after_page = lambda _s, _n: seen.append(gc.get_threshold()[0])
+    pull_stream(ctx, BY_NAME["partners"])
+    assert seen == [_Collector.BULK] * 3 and gc.get_threshold() == before
+    with _Collector.bulk(), _Collector.bulk():  # nested (or concurrent): the last one restores
+        assert gc.get_threshold()[0] == _Collector.BULK
+    assert gc.get_threshold() == before
+    gc.set_threshold(0)  # collection turned off by the application: left off
+    try:
+        with _Collector.bulk():
+            assert gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*before)
