@@ -19,6 +19,18 @@ without its external id. Therefore:
    id for it and return it: this is the recovery after a crash between the two calls;
 3. otherwise create the record, then its external id.
 
+A marker searched with ``ilike`` (a token inside a longer text such as a description) only
+counts where the field holds the token as a whole, delimited word (``marker_in``): the ``ilike``
+candidates are read back and checked, so the token ``finding x:1`` never recovers the record of
+``finding x:12``. Fixed-length, bracketed tokens (``[svc-<12 hex>]``, ``jobs.actions.token``) are
+what svcsync writes.
+
+``ensure_many(model, [(xml_id, values, marker), ...])`` gives the same guarantee for a batch in
+a constant number of calls: one ``ir.model.data`` search for all the external ids, one marker
+search for the unbound ones, one ``create`` with the list of values, one ``ir.model.data``
+create with the list of external ids. A crash between the last two leaves records whose
+markers the next call finds.
+
 With a marker, repeated and crash-interrupted calls leave exactly one record. Without a marker
 (no field can hold a token) only step 1 protects: a crash inside the window of step 3 can leave
 one orphan record that a later call does not see. ``DEFAULT_MARKERS`` gives the natural marker
@@ -102,6 +114,9 @@ DEFAULT_MARKERS: dict[str, str] = {
 # Markers searched with "=" (others with "ilike", the token being part of a longer text).
 _EXACT_MARKERS = frozenset({"origin", "name", "ref", "x_svc_key", "client_order_ref"})
 
+# What may continue a marker token: an ``ilike`` hit next to one of these is a longer token.
+_TOKEN_CHAR = r"[\w.:/\-]"
+
 _XML_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,120}$")
 
 FIELD_ATTRIBUTES = ["type", "string", "relation", "selection", "required", "readonly", "store"]
@@ -127,6 +142,20 @@ def xml_name(key: str) -> str:
             f"external id name {key!r} must be 1-121 characters of letters, digits, _ . -"
         )
     return key
+
+
+def marker_in(text: Any, token: str) -> bool:
+    """Whether ``text`` holds ``token`` as a whole, delimited word (not as the start or the end
+    of a longer token): ``"... x:1</p>"`` holds ``x:1``, ``"... x:12</p>"`` does not."""
+    if not token or not isinstance(text, str):
+        return False
+    edge_l = "" if re.match(_TOKEN_CHAR, token[0]) is None else f"(?<!{_TOKEN_CHAR})"
+    edge_r = "" if re.match(_TOKEN_CHAR, token[-1]) is None else f"(?!{_TOKEN_CHAR})"
+    return re.search(edge_l + re.escape(token) + edge_r, text) is not None
+
+
+EnsureItem = tuple[str, Mapping[str, Any], tuple[str, str] | None]
+"""``(xml_id, values, marker)`` for ``OdooClient.ensure_many``."""
 
 
 class OdooClient:
@@ -815,22 +844,148 @@ class OdooClient:
                 return res_id, False
             # The record was deleted behind a stale external id: drop it and start over.
             self.unlink("ir.model.data", [imd_id])
-        if match is None:
-            match = self._marker_domain(model, name, values, marker)
         if match is not None:
             candidates = self.search(
                 model, match, order="id asc", limit=1, context={"active_test": False}
             )
-            if candidates:
-                res_id = candidates[0]
-                _logger.info("ensure: recovered %s,%d for %s.%s", model, res_id, MODULE, name)
-                self._bind(name, model, res_id)
-                if update and values:
-                    self.write(model, [res_id], values)
-                return res_id, False
+            recovered = candidates[0] if candidates else None
+        else:
+            recovered = self._recover(model, [(name, values, marker)]).get(name)
+        if recovered is not None:
+            _logger.info("ensure: recovered %s,%d for %s.%s", model, recovered, MODULE, name)
+            self._bind(name, model, recovered)
+            if update and values:
+                self.write(model, [recovered], values)
+            return recovered, False
         res_id = int(self.create(model, values))
         self._bind(name, model, res_id)
         return res_id, True
+
+    def ensure_many(
+        self,
+        model: str,
+        items: Sequence[EnsureItem],
+        *,
+        update: bool = True,
+        batch_size: int = 100,
+    ) -> list[tuple[int, bool]]:
+        """``ensure`` for many records of one model in a constant number of calls per batch.
+
+        ``items`` are ``(xml_id, values, marker)``; returns ``(id, created)`` in their order.
+        Per batch of ``batch_size``: one ``ir.model.data`` search for every external id, one
+        existence check of the bound records, one marker search for the unbound ones (each
+        candidate confirmed by ``marker_in``), one ``create`` with the list of values, one
+        ``ir.model.data`` create with the list of new external ids; plus one ``write`` per
+        record that exists and is updated. Crash-safe like ``ensure``: a crash between the
+        ``create`` and the external ids leaves records the next call recovers by marker.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        out: list[tuple[int, bool]] = []
+        for i in range(0, len(items), batch_size):
+            out.extend(self._ensure_batch(model, items[i : i + batch_size], update))
+        return out
+
+    def _ensure_batch(
+        self, model: str, items: Sequence[EnsureItem], update: bool
+    ) -> list[tuple[int, bool]]:
+        names = [xml_name(x.removeprefix(f"{MODULE}.")) for x, _, _ in items]
+        if len(set(names)) != len(names):
+            raise ValueError(f"ensure_many({model}): the same external id twice in one batch")
+        rows = self.search_read(
+            "ir.model.data",
+            [("module", "=", MODULE), ("name", "in", names)],
+            ["name", "model", "res_id"],
+        )
+        bound: dict[str, tuple[int, int]] = {}
+        for r in rows:
+            if str(r["model"]) != model:
+                raise ConfigError(
+                    f"external id {MODULE}.{r['name']} points at {r['model']}, not {model} "
+                    f"({self._ctx(model, 'ensure').where()})"
+                )
+            bound[str(r["name"])] = (int(r["res_id"]), int(r["id"]))
+        result: dict[str, tuple[int, bool]] = {}
+        if bound:
+            alive = set(
+                self.search(
+                    model,
+                    [("id", "in", sorted({rid for rid, _ in bound.values()}))],
+                    context={"active_test": False},
+                )
+            )
+            stale = [imd for rid, imd in bound.values() if rid not in alive]
+            if stale:  # records deleted behind their external ids: drop those, start over
+                self.unlink("ir.model.data", stale)
+            result = {n: (rid, False) for n, (rid, _) in bound.items() if rid in alive}
+        todo = [(n, it) for n, it in zip(names, items, strict=True) if n not in result]
+        recovered = self._recover(model, [(n, it[1], it[2]) for n, it in todo])
+        fresh = [(n, it) for n, it in todo if n not in recovered]
+        created: list[int] = []
+        if fresh:
+            created = [int(x) for x in self.create(model, [dict(it[1]) for _, it in fresh])]
+        new_ids = {n: rid for n, rid in recovered.items()}
+        new_ids.update({n: rid for (n, _), rid in zip(fresh, created, strict=True)})
+        self._bind_many(model, new_ids)
+        for n, rid in recovered.items():
+            _logger.info("ensure: recovered %s,%d for %s.%s", model, rid, MODULE, n)
+            result[n] = (rid, False)
+        result.update({n: (rid, True) for (n, _), rid in zip(fresh, created, strict=True)})
+        if update:
+            for n, (_, values, _) in zip(names, items, strict=True):
+                rid, was_created = result[n]
+                if not was_created and values:
+                    self.write(model, [rid], values)
+        return [result[n] for n in names]
+
+    def _recover(
+        self, model: str, items: Sequence[tuple[str, Mapping[str, Any], tuple[str, str] | None]]
+    ) -> dict[str, int]:
+        """Records an earlier, interrupted call created for these external ids, found by their
+        markers in one search: ``{name: id}`` (the oldest matching record; each record at most
+        once)."""
+        wanted: list[tuple[str, str, str]] = []
+        for name, values, marker in items:
+            found = self._marker(model, name, values, marker)
+            if found is not None:
+                wanted.append((name, *found))
+        if not wanted:
+            return {}
+        terms = [
+            (field, "=" if field in _EXACT_MARKERS else "ilike", token)
+            for _, field, token in wanted
+        ]
+        domain: list[Any] = ["|"] * (len(terms) - 1) + terms
+        fields = sorted({field for _, field, _ in wanted})
+        rows = self.search_read(
+            model, domain, ["id", *fields], order="id asc", context={"active_test": False}
+        )
+        out: dict[str, int] = {}
+        taken: set[int] = set()
+        for name, field, token in wanted:
+            for r in rows:
+                rid = int(r["id"])
+                value = r.get(field)
+                hit = value == token if field in _EXACT_MARKERS else marker_in(value, token)
+                if hit and rid not in taken:
+                    out[name] = rid
+                    taken.add(rid)
+                    break
+        return out
+
+    def _bind_many(self, model: str, ids: Mapping[str, int]) -> None:
+        if not ids:
+            return
+        rows = [
+            {"module": MODULE, "name": n, "model": model, "res_id": rid, "noupdate": True}
+            for n, rid in ids.items()
+        ]
+        try:
+            self.create("ir.model.data", rows)
+        except ValidationError:
+            # (module, name) is unique: a row may exist from a create whose answer was lost.
+            for n, rid in ids.items():
+                self._bind(n, model, rid)
 
     def _bind(self, name: str, model: str, res_id: int) -> None:
         """Bind, tolerating a bind that an earlier attempt made after its answer was lost."""
@@ -842,25 +997,32 @@ class OdooClient:
             if found is None or found[:2] != (model, res_id):
                 raise
 
-    def _marker_domain(
+    def _marker(
         self,
         model: str,
         name: str,
         values: Mapping[str, Any],
         marker: tuple[str, str] | None,
-    ) -> list[Any] | None:
+    ) -> tuple[str, str] | None:
+        """``(field, token)`` to recover the record by, checked against ``values``."""
         if marker is None and DEFAULT_MARKERS.get(model) in values:
             field = DEFAULT_MARKERS[model]
             marker = (field, str(values[field]))
         if marker is None:
             return None
         field, token = marker
-        if not token or token not in str(values.get(field, "")):
+        value = values.get(field)
+        ok = value == token if field in _EXACT_MARKERS else marker_in(value, token)
+        if not ok:
             raise ValueError(
-                f"ensure({model}, {name}): marker token {token!r} must be part of values[{field!r}]"
+                f"ensure({model}, {name}): marker token {token!r} must be "
+                + (
+                    f"values[{field!r}]"
+                    if field in _EXACT_MARKERS
+                    else f"a whole word of values[{field!r}]"
+                )
             )
-        op = "=" if field in _EXACT_MARKERS else "ilike"
-        return [(field, op, token)]
+        return field, token
 
     # ---------------------------------------------------------------------------------------
     # discovery
@@ -981,9 +1143,11 @@ def _wire_domain(domain: Sequence[Any]) -> list[Any]:
 __all__ = [
     "DEFAULT_MARKERS",
     "MODULE",
+    "EnsureItem",
     "MissingFieldsError",
     "OdooClient",
     "UnknownDatabaseError",
     "UnreachableError",
+    "marker_in",
     "xml_name",
 ]

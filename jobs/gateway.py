@@ -91,3 +91,12 @@ class Gateway(Protocol):
         marker: tuple[str, str] | None = None,
         update: bool = True,
     ) -> tuple[int, bool]: ...
+
+    def ensure_many(
+        self,
+        model: str,
+        items: Sequence[tuple[str, Mapping[str, Any], tuple[str, str] | None]],
+        *,
+        update: bool = True,
+        batch_size: int = 100,
+    ) -> list[tuple[int, bool]]: ...

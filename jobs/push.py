@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from connector.client import EnsureItem
 from connector.errors import ConnectorError, NotFoundError, RecordError, TransientError
 from jobs import actions as act
 from jobs.config import PushConfig
@@ -197,11 +198,15 @@ def desired(
             values = ticket_values(
                 t, target.ticket, team_id=target.team_id, project_id=target.project_id
             )
+            # The bracketed, fixed-length token finds the ticket after a crash; the finding key
+            # itself cannot ("...:1" is the start of "...:12").
+            marker = f"[{act.token(t.finding_key)}]"
+            values["description"] = _with_marker(str(values.get("description") or ""), marker)
             payload = {
                 "model": target.ticket_model,
                 "values": values,
                 "xml": act.xml_name(tenant, "ticket", t.finding_key),
-                "marker": f"svcsync finding {t.finding_key}",
+                "marker": marker,
             }
             out.append(act.Action(f"ticket:{t.finding_key}", act.TICKET, t.finding_key, payload))
         else:  # no ticket model: the ticket becomes an activity on its subject
@@ -322,13 +327,14 @@ class Pusher:
         items = [a for a in todo if a.key in pending]
         # Failed rows are retried when a cycle still wants them; rows no longer wanted stay
         # in the outbox (visible in `svcsync status`) until their finding resolves.
-        flags = [a for a in items if a.kind == act.FLAG]
-        self._guard(self._flags, flags)
+        flags: dict[str, list[act.Action]] = {}
         for a in items:
-            if a.kind == act.TICKET:
-                self._guard(self._ticket, [a])
-            elif a.kind == act.ACTIVITY:
-                self._guard(self._activity, [a])
+            if a.kind == act.FLAG:
+                flags.setdefault(a.payload["model"], []).append(a)
+        for _model, members in sorted(flags.items()):
+            self._guard(self._flags, members)  # a model refusing flags fails only its own
+        self._tickets([a for a in items if a.kind == act.TICKET])
+        self._activities([a for a in items if a.kind == act.ACTIVITY])
         reorders = [a for a in items if a.kind == act.REORDER]
         by_vendor: dict[int | None, list[act.Action]] = {}
         for a in reorders:
@@ -377,33 +383,49 @@ class Pusher:
 
     # -- flags: idempotent writes, batched per (model, values)
     def _flags(self, group: list[act.Action]) -> None:
-        groups: dict[tuple[str, str], list[act.Action]] = {}
-        for a in group:
-            values = json.dumps(a.payload["values"], sort_keys=True)
-            groups.setdefault((a.payload["model"], values), []).append(a)
-        # One write per (model, values) and at most ``batch_size`` records per call.
         size = self.cfg.batch_size
-        batches = [
-            (key, members[i : i + size])
-            for key, members in groups.items()
-            for i in range(0, len(members), size)
-        ]
-        for (model, values_json), batch in batches:
-            ids = [int(a.payload["id"]) for a in batch]
-            existing = set(
-                self.gw.search(model, [("id", "in", ids)], context={"active_test": False})
-            )
-            values = json.loads(values_json)
-            if existing:
-                self.gw.write(model, sorted(existing), values)
-            if model == "res.partner" and self.target.tag_id and existing:
-                at_risk = batch[0].payload["level"] == FlagLevel.red.value
-                self.gw.write(
-                    model,
-                    sorted(existing),
-                    {"category_id": partner_tag_command(self.target.tag_id, at_risk)},
+        by_model: dict[str, list[act.Action]] = {}
+        for a in group:
+            by_model.setdefault(a.payload["model"], []).append(a)
+        for model, members in sorted(by_model.items()):
+            # One existence check per model (a flagged record may have been deleted in Odoo).
+            ids = sorted({int(a.payload["id"]) for a in members})
+            existing: set[int] = set()
+            for i in range(0, len(ids), _SEARCH_CHUNK):
+                existing.update(
+                    self.gw.search(
+                        model,
+                        [("id", "in", ids[i : i + _SEARCH_CHUNK])],
+                        context={"active_test": False},
+                    )
                 )
-            for a in batch:
+            # One write per (values) and at most ``batch_size`` records per call.
+            groups: dict[str, list[int]] = {}
+            for a in members:
+                rid = int(a.payload["id"])
+                if rid in existing:
+                    groups.setdefault(json.dumps(a.payload["values"], sort_keys=True), []).append(
+                        rid
+                    )
+            for values_json, rids in groups.items():
+                values = json.loads(values_json)
+                for i in range(0, len(rids), size):
+                    self.gw.write(model, sorted(rids[i : i + size]), values)
+            if model == "res.partner" and self.target.tag_id:
+                # The "Service: at risk" tag: one write to link it, one to unlink it.
+                for at_risk in (True, False):
+                    tagged = sorted(
+                        {
+                            int(a.payload["id"])
+                            for a in members
+                            if int(a.payload["id"]) in existing
+                            and (a.payload["level"] == FlagLevel.red.value) is at_risk
+                        }
+                    )
+                    command = {"category_id": partner_tag_command(self.target.tag_id, at_risk)}
+                    for i in range(0, len(tagged), size):
+                        self.gw.write(model, tagged[i : i + size], command)
+            for a in members:
                 if int(a.payload["id"]) not in existing:
                     self.store.fail(
                         self.tenant, a.key, f"{model},{a.payload['id']} no longer exists"
@@ -412,41 +434,69 @@ class Pusher:
                     continue
                 self._done(a, model, int(a.payload["id"]), False, level=a.payload["level"])
 
-    # -- tickets: ensure by external id, recovered by the finding marker in the description
-    def _ticket(self, group: list[act.Action]) -> None:
-        (a,) = group
-        p = a.payload
-        bound = self.store.binding(self.tenant, a.key)
-        if bound is not None and bound["content_hash"] == a.hash:
-            self.store.complete(self.tenant, a.key, lease=self.lease, content_hash=a.hash)
-            self.report.skipped += 1
-            return
-        res_id, created = self.gw.ensure(
-            p["model"], p["xml"], p["values"], marker=("description", p["marker"])
-        )
-        self._done(a, p["model"], res_id, created)
+    # -- tickets and activities: ensured in batches (one external-id search, one marker search,
+    # one create, one external-id create per batch), recovered after a crash by their token
+    def _tickets(self, group: list[act.Action]) -> None:
+        todo: dict[str, list[act.Action]] = {}
+        for a in group:
+            bound = self.store.binding(self.tenant, a.key)
+            if bound is not None and bound["content_hash"] == a.hash:
+                self.store.complete(self.tenant, a.key, lease=self.lease, content_hash=a.hash)
+                self.report.skipped += 1
+                continue
+            todo.setdefault(a.payload["model"], []).append(a)
+        for model, members in sorted(todo.items()):
+            self._ensure_all(
+                model,
+                members,
+                lambda a: (
+                    a.payload["xml"],
+                    a.payload["values"],
+                    ("description", a.payload["marker"]),
+                ),
+            )
 
-    # -- activities: ensure, recovered by the token in the summary
-    def _activity(self, group: list[act.Action]) -> None:
-        (a,) = group
-        p = a.payload
-        values = activity_values(
-            res_model_id=self.gw.model_id(p["res_model"]),
-            res_id=int(p["res_id"]),
-            activity_type_id=int(self.target.activity_type_id or 0),
-            summary=p["summary"],
-            sentence=p["sentence"],
-            evidence=p["evidence"],
-            deadline=date.fromisoformat(p["deadline"]),
-            user_id=self.target.activity_user_id,
-        )
-        res_id, created = self.gw.ensure(
-            "mail.activity",
-            p["xml"],
-            values,
-            marker=("summary", p["summary"].rsplit("[", 1)[-1].rstrip("]")),
-        )
-        self._done(a, "mail.activity", res_id, created)
+    def _activities(self, group: list[act.Action]) -> None:
+        def item(a: act.Action) -> EnsureItem:
+            p = a.payload
+            values = activity_values(
+                res_model_id=self.gw.model_id(p["res_model"]),
+                res_id=int(p["res_id"]),
+                activity_type_id=int(self.target.activity_type_id or 0),
+                summary=p["summary"],
+                sentence=p["sentence"],
+                evidence=p["evidence"],
+                deadline=date.fromisoformat(p["deadline"]),
+                user_id=self.target.activity_user_id,
+            )
+            return p["xml"], values, ("summary", f"[{act.token(str(a.finding_key))}]")
+
+        self._ensure_all("mail.activity", group, item)
+
+    def _ensure_all(
+        self, model: str, group: list[act.Action], item: Callable[[act.Action], EnsureItem]
+    ) -> None:
+        size = self.cfg.batch_size
+        for i in range(0, len(group), size):
+            self._guard(lambda g: self._ensure_chunk(model, g, item), group[i : i + size])
+
+    def _ensure_chunk(
+        self, model: str, chunk: list[act.Action], item: Callable[[act.Action], EnsureItem]
+    ) -> None:
+        try:
+            results = self.gw.ensure_many(model, [item(a) for a in chunk], batch_size=len(chunk))
+        except (StaleLeaseError, TransientError):
+            raise
+        except (ConnectorError, ValueError):
+            if len(chunk) == 1:
+                raise
+            # One bad record must not fail its batch: each alone (a record the failed batch
+            # did create is recovered by its marker), so the error names the one at fault.
+            for a in chunk:
+                self._guard(lambda g: self._ensure_chunk(model, g, item), [a])
+            return
+        for a, (res_id, created) in zip(chunk, results, strict=True):
+            self._done(a, model, res_id, created)
 
     # -- reorders: one line per finding, on the open draft RFQ svcsync made for the vendor
     def _reorders(self, vendor: int | None, group: list[act.Action]) -> None:
@@ -581,6 +631,18 @@ class Pusher:
             lease=self.lease,
         )
         self.report.resolved += 1
+
+
+_SEARCH_CHUNK = 500
+
+
+def _with_marker(description: str, marker: str) -> str:
+    """The ticket description with its recovery token at the end of its footer line."""
+    if marker in description:
+        return description
+    if description.endswith("</small></p>"):
+        return description[: -len("</small></p>")] + f" {marker}</small></p>"
+    return description + f"<p><small>{marker}</small></p>"
 
 
 _FINDING_IN_LINE = re.compile(r"\(svcsync finding ([^\s)]+)\)")

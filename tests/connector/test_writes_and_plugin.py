@@ -118,6 +118,89 @@ def test_ensure_recreates_when_the_bound_record_was_deleted(sim17: Any) -> None:
         assert [r["res_id"] for r in _imd(admin, name="tag_deleted")] == [new]
 
 
+def test_marker_in_takes_whole_delimited_words_only() -> None:
+    from connector.client import marker_in
+
+    text = "<p>late</p><p><small>svcsync finding orders.late:sale.order:12 [svc-0a1b]</small></p>"
+    assert marker_in(text, "svcsync finding orders.late:sale.order:12")
+    assert not marker_in(text, "svcsync finding orders.late:sale.order:1")
+    assert not marker_in(text + "x:1:2026-01", "x:1")
+    assert marker_in(text, "[svc-0a1b]") and not marker_in(text, "[svc-0a1]")
+    assert not marker_in(None, "x") and not marker_in(text, "")
+
+
+def _ticket_values(bot: OdooClient, text: str) -> dict[str, Any]:
+    values: dict[str, Any] = {"name": text[:40], "description": f"<p>{text}</p>"}
+    if bot.capabilities.ticket_model == "project.task":
+        values["project_id"] = bot.search("project.project", [], limit=1)[0]
+    return values
+
+
+def test_ensure_never_recovers_a_record_whose_marker_only_starts_with_the_token(
+    sim17: Any,
+) -> None:
+    """``ilike`` on ``finding x:1`` also hits ``finding x:12``: that record is not ours."""
+    with client_for(sim17, "jsonrpc") as bot:
+        model = bot.connect().ticket_model
+        assert model is not None
+        long_values = _ticket_values(bot, "svcsync finding prefix.rule:m:12")
+        twelve, _ = bot.ensure(
+            model, "ticket_prefix_12", long_values, marker=("description", "prefix.rule:m:12")
+        )
+        short_values = _ticket_values(bot, "svcsync finding prefix.rule:m:1")
+        one, created = bot.ensure(
+            model, "ticket_prefix_1", short_values, marker=("description", "prefix.rule:m:1")
+        )
+        assert created and one != twelve
+        (row,) = bot.read(model, [twelve], ["description"])
+        assert "prefix.rule:m:12" in row["description"]
+        with pytest.raises(ValueError, match="whole word"):
+            bot.ensure(model, "ticket_prefix_x", short_values, marker=("description", "m:"))
+
+
+def test_ensure_many_creates_a_batch_in_four_calls_and_recovers_a_crash(sim17: Any) -> None:
+    with client_for(sim17, "jsonrpc") as bot:
+        model = bot.connect().ticket_model
+        assert model is not None
+        items = [
+            (f"ticket_many_{i}", _ticket_values(bot, f"many [svc-many{i:02d}]"), None)
+            for i in range(12)
+        ]
+        items = [(x, v, ("description", f"[svc-many{i:02d}]")) for i, (x, v, _) in enumerate(items)]
+        # The external ids' create fails after the records were created (a crash between).
+        sim17.faults.update(reset_count=1, models=["ir.model.data"], methods=["create"])
+        sim17.stats.reset()
+        try:
+            with pytest.raises(TransientError):
+                bot.ensure_many(model, items[:10])
+        finally:
+            sim17.faults.clear()
+        assert sim17.stats.count(method="create", model=model) == 1
+        assert sim17.stats.count(method="search_read") == 2  # external ids, then markers
+        assert len(bot.search(model, [("description", "ilike", "[svc-many")])) == 10
+        assert _imd(bot, name="ticket_many_0") == []
+        # The next run binds the ten by their markers and creates the two new ones in one call.
+        sim17.stats.reset()
+        result = bot.ensure_many(model, items, update=False)
+        assert [created for _, created in result] == [False] * 10 + [True] * 2
+        assert sim17.stats.count(method="create", model=model) == 1
+        assert sim17.stats.count(method="create", model="ir.model.data") == 1
+        assert sim17.stats.count() == 4
+        ids = bot.search(model, [("description", "ilike", "[svc-many")], order="id asc")
+        assert [rid for rid, _ in result] == ids
+        for (xml, values, _), (rid, _) in zip(items, result, strict=True):
+            assert [r["res_id"] for r in _imd(bot, name=xml)] == [rid]
+            assert (
+                bot.read(model, [rid], ["description"])[0]["description"] == values["description"]
+            )
+        # Again: all bound, nothing created; updates are one write per record.
+        sim17.stats.reset()
+        again = bot.ensure_many(model, items)
+        assert again == [(rid, False) for rid, _ in result]
+        assert sim17.stats.count(method="create") == 0
+        assert sim17.stats.count(method="write", model=model) == 12
+
+
 # --- streaming at scale ------------------------------------------------------------------------
 
 

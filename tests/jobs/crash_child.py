@@ -38,7 +38,7 @@ def tick() -> None:
 class Killing:
     """Delegates to the real client; counts events and dies at the chosen one."""
 
-    WRITES = ("ensure", "create", "write", "message_post", "activity_done")
+    WRITES = ("ensure", "ensure_many", "create", "write", "message_post", "activity_done")
 
     def __init__(self, client: OdooClient) -> None:
         self._client = client

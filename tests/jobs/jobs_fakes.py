@@ -174,6 +174,7 @@ class FakeWriter(FakeClient):
         self.xml: dict[str, tuple[str, int]] = {}
         self.crash_after_create = False
         self.ticket_fields = True
+        self.ensure_many_calls: list[tuple[str, int]] = []
 
     @property
     def capabilities(self) -> Capabilities:
@@ -241,18 +242,65 @@ class FakeWriter(FakeClient):
             if update:
                 self.write(model, [found[1]], values)
             return found[1], False
-        if marker is not None:
-            field, token = marker
-            for rid, row in self.records.get(model, {}).items():
-                if token in str(row.get(field, "")):
-                    self.xml[xml_id] = (model, rid)
-                    return rid, False
+        recovered = self._recover(model, marker, set())
+        if recovered is not None:
+            self.xml[xml_id] = (model, recovered)
+            return recovered, False
         rid = int(self.create(model, values))
         if self.crash_after_create:
             self.crash_after_create = False
             raise KeyboardInterrupt("killed between the Odoo create and the external id")
         self.xml[xml_id] = (model, rid)
         return rid, True
+
+    def _recover(self, model: str, marker: Any, taken: set[int]) -> int | None:
+        from connector.client import marker_in
+
+        if marker is None:
+            return None
+        field, token = marker
+        for rid, row in sorted(self.records.get(model, {}).items()):
+            if rid not in taken and marker_in(str(row.get(field, "")), token):
+                return rid
+        return None
+
+    def ensure_many(
+        self,
+        model: str,
+        items: Sequence[tuple[str, Mapping[str, Any], Any]],
+        *,
+        update: bool = True,
+        batch_size: int = 100,
+    ) -> list[tuple[int, bool]]:
+        """The batch contract: the records are created first, then all external ids (a crash
+        after the create leaves every record of the batch unbound)."""
+        self.ensure_many_calls.append((model, len(items)))
+        out: dict[str, tuple[int, bool]] = {}
+        taken: set[int] = set()
+        fresh: list[tuple[str, Mapping[str, Any]]] = []
+        for xml_id, values, marker in items:
+            found = self.xml.get(xml_id)
+            if found and found[1] in self.records.get(model, {}):
+                if update:
+                    self.write(model, [found[1]], values)
+                out[xml_id] = (found[1], False)
+                continue
+            recovered = self._recover(model, marker, taken)
+            if recovered is not None:
+                taken.add(recovered)
+                out[xml_id] = (recovered, False)
+                if update:
+                    self.write(model, [recovered], values)
+            else:
+                fresh.append((xml_id, values))
+        ids = [int(self.create(model, values)) for _, values in fresh]
+        if fresh and self.crash_after_create:
+            self.crash_after_create = False
+            raise KeyboardInterrupt("killed between the Odoo create and the external ids")
+        out.update({x: (rid, True) for (x, _), rid in zip(fresh, ids, strict=True)})
+        for x, (rid, _) in out.items():
+            self.xml[x] = (model, rid)
+        return [out[x] for x, _, _ in items]
 
     def model_id(self, model: str) -> int:
         return 1
