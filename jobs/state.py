@@ -732,6 +732,29 @@ class Store:
                 out.setdefault(str(row.model), {})[int(row.id)] = int(row.version)
         return out
 
+    def dirty_rows(self, tenant: str) -> Iterator[tuple[str, int, int, str, bool]]:
+        """Rows changed since their last analysis, with their content as of that version:
+        ``(model, id, version, payload JSON, deleted)`` (a deleted row keeps its last payload,
+        so an incremental analysis can tell what it was related to)."""
+        with self.reader.connect() as conn:
+            result = conn.execution_options(yield_per=2000).execute(
+                select(
+                    mirror.c.model,
+                    mirror.c.id,
+                    mirror.c.version,
+                    mirror.c.payload,
+                    mirror.c.deleted,
+                ).where(and_(mirror.c.tenant == tenant, mirror.c.dirty.is_(True)))
+            )
+            for row in result:
+                yield (
+                    str(row.model),
+                    int(row.id),
+                    int(row.version),
+                    str(row.payload),
+                    bool(row.deleted),
+                )
+
     def clear_dirty(self, tenant: str, analysed: Mapping[str, Mapping[int, int]]) -> None:
         """Mark rows analysed — only at the version analysed, so a newer change stays dirty."""
 
