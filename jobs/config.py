@@ -7,10 +7,11 @@ default.  ``svcsync/settings.py`` composes them with the TOML file and the envir
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Section(BaseModel):
@@ -73,8 +74,13 @@ class PushConfig(_Section):
 
 
 class Webhook(_Section):
+    """``[[notify.webhooks]]``: one receiver.  Signed with the secret in the environment
+    variable ``secret_env`` names; a webhook without one is refused unless ``unsigned = true``
+    says so on purpose (its receiver cannot tell svcsync's posts from anybody's)."""
+
     url: str
     secret_env: str | None = None
+    unsigned: bool = False
     min_severity: Literal["amber", "red"] = "red"
 
     @field_validator("url")
@@ -82,9 +88,43 @@ class Webhook(_Section):
     def _url(cls, value: str) -> str:
         return _http_url(value)
 
+    @field_validator("secret_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError(
+                "expected the name of an environment variable holding the secret "
+                '(e.g. "SVCSYNC_WEBHOOK_SECRET"), not the secret itself'
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _signed(self) -> Webhook:
+        if self.secret_env is None and not self.unsigned:
+            raise ValueError(
+                f"webhook {_shown(self.url)} has no secret: set secret_env = "
+                '"SVCSYNC_WEBHOOK_SECRET" (the environment variable holding the HMAC secret), '
+                "or unsigned = true to post unsigned on purpose"
+            )
+        if self.secret_env is not None and self.unsigned:
+            raise ValueError(
+                f"webhook {_shown(self.url)}: secret_env and unsigned = true contradict "
+                "each other; keep one"
+            )
+        return self
+
+
+def _shown(url: str) -> str:
+    """A webhook URL without its path and query (which often carry the receiver's token)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/…" if parts.path not in ("", "/") else url
+
 
 class NotifyConfig(_Section):
-    """``[notify]``: optional webhooks that receive new red findings."""
+    """``[notify]``: optional webhooks that receive new red findings (``jobs.notify``).
+
+    Each POST is bounded by ``timeout_seconds``; a failed one is retried at most ``retries``
+    times (backoff 0.5 s doubling, at most 30 s between tries)."""
 
     webhooks: list[Webhook] = Field(default_factory=list)
     timeout_seconds: float = Field(default=10.0, gt=0)
