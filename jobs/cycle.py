@@ -1,10 +1,14 @@
 """One sync cycle for one tenant: pull → analyze → push (→ notify), logged as a run.
 
 ``run_cycle`` is the one callable the CLI (``svcsync sync``), the scheduler and the tests share.
-Each stream is pulled under its own lease ``<tenant>:<stream>`` (a second daemon on the same
-state store skips what this one holds), analysis and push under ``<tenant>:analyze`` and
-``<tenant>:push``.  A failing stream is recorded in the run and the cycle goes on with the
-others; the next cycle catches up from the stream's cursor.
+Each stream is pulled under its own lease ``<tenant>:<stream>`` (another run — a second daemon on
+the same state store, or this daemon's sweep job — skips what this one holds, with a note),
+analysis under ``<tenant>:analyze`` and, inside it, the push under ``<tenant>:push``, so two runs
+never push (create Odoo records for) one tenant at once.  The lease holder is the run itself
+(``job_holder()``: ``host:pid:nonce:run-<id>``), never just the process, so one process's two
+runs fence each other like two daemons do; every fenced write renews the lease it was made under.
+A failing stream is recorded in the run and the cycle goes on with the others; the next cycle
+catches up from the stream's cursor.
 """
 
 from __future__ import annotations
@@ -37,7 +41,19 @@ _logger = logging.getLogger(__name__)
 # Set by SIGTERM (jobs.scheduler): the current page is committed, then the cycle stops.
 STOP = threading.Event()
 
+# This process (``host:pid:nonce``); a lease holder is one run of it (``job_holder``).
 HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+SKIPPED = "another run holds its lease (a second daemon, or this tenant's other job)"
+
+
+def job_holder(job: str | None = None) -> str:
+    """A lease holder for one running job: ``HOLDER:<job>`` (default a fresh ``run-<nonce>``).
+
+    The host and pid stay first, so a holder whose process died on this host is recognised.
+    """
+    return f"{HOLDER}:{job or 'run-' + uuid.uuid4().hex[:10]}"
+
 
 Progress = Callable[[str, dict[str, Any]], None]
 GatewayFactory = Callable[[ConnectionSettings], Gateway]
@@ -166,12 +182,16 @@ def run_cycle(
     gateway: Gateway | None = None,
     stop: threading.Event | None = None,
     now: datetime | None = None,
-    holder: str = HOLDER,
+    holder: str | None = None,
     after_page: Callable[[str, int], None] | None = None,
 ) -> RunReport:
     """Pull (and sweep), analyze, push and notify for one tenant; never raises for Odoo faults:
-    they are recorded in the run and in the report (``status`` partial or failed)."""
+    they are recorded in the run and in the report (``status`` partial or failed).
+
+    ``holder`` names this run in the leases (default: a fresh ``job_holder()``); two calls
+    must never share one, or they would not fence each other."""
     stop = stop or STOP
+    holder = holder or job_holder()
     emit = progress or (lambda _e, _d: None)
     kind = "dry-run" if dry_run else ("sweep" if sweep else "cycle")
     report = RunReport(tenant.name, None, kind, started_at=_now())
@@ -259,7 +279,7 @@ def _pull_all(
             return
         with _leased(store, f"{tenant.name}:{stream.name}", ttl, holder) as lease:
             if lease is None:
-                report.skipped_streams[stream.name] = "another runner holds its lease"
+                report.skipped_streams[stream.name] = SKIPPED
                 continue
             ctx = PullContext(
                 tenant.name,
@@ -324,9 +344,11 @@ def _analyze_and_push(
     holder: str,
     now: datetime | None,
 ) -> None:
+    # The push runs inside the analysis lease: a run that analysed pushes what it found before
+    # another run may analyse again, and the push lease keeps any other pusher out.
     with _leased(store, f"{tenant.name}:analyze", ttl, holder, dry_run=dry_run) as lease:
         if lease is None:
-            report.notes.append("analysis skipped: another runner is analysing this tenant")
+            report.notes.append("analysis and push skipped: another run is analysing this tenant")
             return
         emit("analyze", {})
         if dry_run:
@@ -338,8 +360,9 @@ def _analyze_and_push(
             resolved = [k for k in store.open_findings(tenant.name) if k not in open_keys]
             report.analysis = {"open": len(findings), "would_resolve": len(resolved)}
         else:
+            # Every write of the analysis (findings, analysed marks, @analyze) is fenced.
             areport, findings = an.analyze(
-                store,
+                store.fenced(lease),
                 tenant.name,
                 tenant.rules,
                 now=now,
@@ -348,31 +371,32 @@ def _analyze_and_push(
             )
             resolved = areport.resolved
             report.analysis = areport.counts()
-    report.open_findings = len(findings)
-    with _leased(store, f"{tenant.name}:push", ttl, holder, dry_run=dry_run) as lease:
-        if lease is None:
-            report.notes.append("push skipped: another runner is pushing for this tenant")
-            return
-        emit("push", {"findings": len(findings)})
-        try:
-            preport = ps.push(
-                tenant.name,
-                gw,
-                store,
-                findings,
-                resolved,
-                tenant.push,
-                lease=lease,
-                dry_run=dry_run,
-            )
-        except ps.PushError as exc:
-            report.errors.append(str(exc))
-            return
-        report.plan = preport.planned
-        report.notes.extend(preport.notes)
-        if not dry_run:
-            report.push = preport.counts()
-            report.errors.extend(preport.errors)
+        report.open_findings = len(findings)
+        with _leased(store, f"{tenant.name}:push", ttl, holder, dry_run=dry_run) as please:
+            if please is None:
+                report.notes.append("push skipped: another run is pushing for this tenant")
+                return
+            emit("push", {"findings": len(findings)})
+            try:
+                preport = ps.push(
+                    tenant.name,
+                    gw,
+                    # Queue, complete and fail are all fenced (and renew the push lease).
+                    store if dry_run else store.fenced(please),
+                    findings,
+                    resolved,
+                    tenant.push,
+                    lease=please,
+                    dry_run=dry_run,
+                )
+            except ps.PushError as exc:
+                report.errors.append(str(exc))
+                return
+            report.plan = preport.planned
+            report.notes.extend(preport.notes)
+            if not dry_run:
+                report.push = preport.counts()
+                report.errors.extend(preport.errors)
     if not dry_run and tenant.notify.webhooks:
         fresh = store.unnotified(tenant.name)
         if fresh:

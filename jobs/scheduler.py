@@ -7,6 +7,11 @@ little late still run.  Tenants are isolated: each job has its own thread in the
 RPC is bounded by the connector's timeouts, so one tenant's outage cannot stall the others.  A
 second daemon on the same state store skips the streams whose lease this one holds.
 
+A tenant's cycle and sweep jobs (which both start about a second apart once a day with the
+defaults) take turns on a per-tenant lock: the second one waits for the first to finish instead of
+racing it.  Each run also takes its leases under its own holder (``jobs.cycle.job_holder``), so
+the leases fence them even without the lock.
+
 SIGTERM / SIGINT set ``jobs.cycle.STOP``: the running page is committed, the cycle stops, the
 scheduler shuts down waiting for the jobs to return.
 """
@@ -34,16 +39,22 @@ def _job(
     tenant: cycle.Tenant,
     store: Store,
     on_report: Callable[[cycle.RunReport], None] | None,
+    turn: threading.Lock | None = None,
     **kw: Any,
 ) -> Callable[[], None]:
+    turn = turn or threading.Lock()
+
     def run() -> None:
         if cycle.STOP.is_set():
             return
-        try:
-            report = fn(tenant, store, **kw)
-        except Exception:  # a bug in one tenant's run must not kill the scheduler thread
-            _logger.exception("run for tenant %s failed", tenant.name)
-            return
+        with turn:  # the tenant's other job finishes first
+            if cycle.STOP.is_set():
+                return
+            try:
+                report = fn(tenant, store, **kw)
+            except Exception:  # a bug in one tenant's run must not kill the scheduler thread
+                _logger.exception("run for tenant %s failed", tenant.name)
+                return
         _logger.info(
             "tenant %s %s: %s (%d open findings)",
             tenant.name,
@@ -74,6 +85,7 @@ def build_scheduler(
     first = datetime.now(UTC) + timedelta(seconds=1)
     for t in tenants:
         s = t.schedule
+        turn = threading.Lock()  # the tenant's cycle and sweep never run at the same time
         common = {
             "max_instances": 1,
             "coalesce": True,
@@ -81,7 +93,7 @@ def build_scheduler(
             "replace_existing": True,
         }
         sched.add_job(
-            _job(cycle.run_cycle, t, store, on_report),
+            _job(cycle.run_cycle, t, store, on_report, turn),
             "interval",
             seconds=s.pull_interval_seconds,
             id=f"{t.name}:cycle",
@@ -90,7 +102,7 @@ def build_scheduler(
             **common,
         )
         sched.add_job(
-            _job(cycle.run_sweep, t, store, on_report),
+            _job(cycle.run_sweep, t, store, on_report, turn),
             "interval",
             seconds=int(s.sweep_interval_hours * 3600),
             id=f"{t.name}:sweep",

@@ -5,14 +5,21 @@ two writers queue instead of failing on a lock upgrade) or PostgreSQL by URL (ps
 schema is versioned: ``schema_version`` holds the applied step and ``MIGRATIONS`` lists the steps
 in order; ``open_store`` applies the missing ones under a lock.
 
-Fencing: every commit that moves a cursor, the mirror or the outbox carries the ``Lease`` it was
-made under; in the same transaction the lease row is locked and compared, and a stale epoch (the
-lease expired and another runner took it) raises ``StaleLeaseError`` and rolls the whole commit
-back.  So two daemons never both advance one stream.
+Fencing: every write a runner makes under a lease — a cursor, a mirror page, the sweep's marks,
+findings, the analysed marks, the outbox (queue, complete, fail) — carries the ``Lease`` it was
+made under (as ``lease=`` or through a ``Store.fenced(lease)`` view); in the same transaction the
+lease row is locked and compared, and a stale epoch (the lease expired and another runner took
+it) raises ``StaleLeaseError`` and rolls the whole write back.  So two daemons never both advance
+one stream.  A fenced write also renews its lease (expiry pushed to now + the lease's ttl, same
+epoch), so a long pull or push that keeps committing keeps its lease.
+
+A lease holder names one running job (``host:pid:nonce:<job>``), not a process: the same holder
+may take its own lease again (the same epoch), any other holder waits for release or expiry.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -211,6 +218,8 @@ class Lease:
     holder: str
     epoch: int
     expires_at: float
+    # Seconds each fenced write extends the lease by (0: never renewed implicitly).
+    ttl: float = 0.0
 
 
 @dataclass
@@ -295,6 +304,19 @@ class Store:
         # engine without it, so a long streamed read never blocks another runner's commit (WAL).
         self.reader = reader or engine
         self.dialect = engine.dialect.name
+        # The lease every write of a ``fenced`` view is checked against (when none is given).
+        self._fence: Lease | None = None
+
+    def fenced(self, lease: Lease | None) -> Store:
+        """A view of this store (same engines) whose writes are fenced by ``lease``.
+
+        Code that knows nothing of leases (the analysis, the push's outbox) is handed this view:
+        each of its writes then checks — and renews — the lease in its own transaction.  Do not
+        ``close`` a view; close the store it came from.
+        """
+        view = copy.copy(self)
+        view._fence = lease
+        return view
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -339,10 +361,12 @@ class Store:
         return conn.execute(stmt).first()
 
     def acquire_lease(self, name: str, holder: str, ttl: float) -> Lease | None:
-        """Take (or renew) ``name`` for ``ttl`` seconds; ``None`` if someone else holds it.
+        """Take ``name`` for ``ttl`` seconds; ``None`` if another holder has it.
 
         A new holder gets ``epoch + 1``, so whatever the previous holder still tries to commit
-        is refused.
+        is refused.  ``holder`` names one running job: the same job taking its live lease again
+        keeps the epoch; a different job (even in this process) waits until it is released or
+        expires.
         """
         now = time.time()
         for _ in range(3):
@@ -355,7 +379,7 @@ class Store:
                                 name=name, holder=holder, epoch=1, expires_at=now + ttl
                             )
                         )
-                        return Lease(name, holder, 1, now + ttl)
+                        return Lease(name, holder, 1, now + ttl, ttl)
                     if row.holder == holder and row.expires_at > now:
                         epoch = int(row.epoch)
                     elif row.expires_at <= now or holder_is_dead(str(row.holder)):
@@ -367,20 +391,22 @@ class Store:
                         .where(leases.c.name == name)
                         .values(holder=holder, epoch=epoch, expires_at=now + ttl)
                     )
-                    return Lease(name, holder, epoch, now + ttl)
+                    return Lease(name, holder, epoch, now + ttl, ttl)
             except IntegrityError:
                 continue  # another runner inserted the row first: read it again
         return None
 
-    def renew_lease(self, lease: Lease, ttl: float) -> Lease:
-        """Extend a held lease; ``StaleLeaseError`` if it was lost."""
+    def renew_lease(self, lease: Lease, ttl: float | None = None) -> Lease:
+        """Extend a held lease (same epoch) to now + ``ttl`` (default: the lease's own ttl);
+        ``StaleLeaseError`` if it was lost or had expired."""
+        ttl = lease.ttl if ttl is None else ttl
         with self.engine.begin() as conn:
-            self._check_lease(conn, lease)
+            self._check_lease(conn, lease, renew=False)
             expires = time.time() + ttl
             conn.execute(
                 update(leases).where(leases.c.name == lease.name).values(expires_at=expires)
             )
-        return Lease(lease.name, lease.holder, lease.epoch, expires)
+        return Lease(lease.name, lease.holder, lease.epoch, expires, ttl)
 
     def release_lease(self, lease: Lease) -> None:
         """Give the lease up (expire it now) if still ours; the epoch stays for fencing."""
@@ -397,7 +423,14 @@ class Store:
                 .values(expires_at=0.0)
             )
 
-    def _check_lease(self, conn: Connection, lease: Lease | None) -> None:
+    def _epoch(self, lease: Lease | None) -> int:
+        held = lease if lease is not None else self._fence
+        return held.epoch if held is not None else 0
+
+    def _check_lease(self, conn: Connection, lease: Lease | None, *, renew: bool = True) -> None:
+        """Fence a write: lock the lease row, refuse a stale or expired ``lease`` (without one,
+        the view's ``fenced`` lease), and renew it, all in the write's own transaction."""
+        lease = lease if lease is not None else self._fence
         if lease is None:
             return
         row = self._lock_lease_row(conn, lease.name)
@@ -411,6 +444,12 @@ class Store:
             raise StaleLeaseError(
                 f"lease {lease.name!r} epoch {lease.epoch} expired before the commit; "
                 "raise [schedule] lease_seconds if runs take longer"
+            )
+        if renew and lease.ttl > 0:
+            conn.execute(
+                update(leases)
+                .where(leases.c.name == lease.name)
+                .values(expires_at=max(float(row.expires_at), time.time() + lease.ttl))
             )
 
     # ------------------------------------------------------------------ cursors and the mirror
@@ -441,7 +480,7 @@ class Store:
     ) -> None:
         with self.engine.begin() as conn:
             self._check_lease(conn, lease)
-            self._put_cursor(conn, tenant, stream, state, lease.epoch if lease else 0)
+            self._put_cursor(conn, tenant, stream, state, self._epoch(lease))
 
     def reset_cursors(self, tenant: str, streams: Iterable[str] | None = None) -> None:
         """Forget cursors (``--full``): the next pull re-reads everything; the mirror stays."""
@@ -491,7 +530,7 @@ class Store:
                         )
                     )
                 )
-            self._put_cursor(conn, tenant, stream, state, lease.epoch if lease else 0)
+            self._put_cursor(conn, tenant, stream, state, self._epoch(lease))
         return result
 
     def _upsert_rows(
@@ -755,10 +794,17 @@ class Store:
                     bool(row.deleted),
                 )
 
-    def clear_dirty(self, tenant: str, analysed: Mapping[str, Mapping[int, int]]) -> None:
+    def clear_dirty(
+        self,
+        tenant: str,
+        analysed: Mapping[str, Mapping[int, int]],
+        *,
+        lease: Lease | None = None,
+    ) -> None:
         """Mark rows analysed — only at the version analysed, so a newer change stays dirty."""
 
         with self.engine.begin() as conn:
+            self._check_lease(conn, lease)
             for model, versions in analysed.items():
                 if not versions:
                     continue
@@ -806,6 +852,8 @@ class Store:
         tenant: str,
         opened: Sequence[Mapping[str, Any]],
         resolved: Mapping[str, str],
+        *,
+        lease: Lease | None = None,
     ) -> tuple[list[str], list[str]]:
         """Upsert open findings (Finding JSON dicts) and resolve ``{key: resolved_at}``.
 
@@ -815,6 +863,7 @@ class Store:
         done_keys: list[str] = []
         now = utcnow()
         with self.engine.begin() as conn:
+            self._check_lease(conn, lease)
             existing = {}
             keys = [str(f["key"]) for f in opened]
             for chunk in _chunks(keys, 500):
@@ -950,10 +999,13 @@ class Store:
         payload: Mapping[str, Any],
         content_hash: str,
         finding_key: str | None = None,
+        *,
+        lease: Lease | None = None,
     ) -> bool:
         """Queue an action unless the same content is already queued or done; True if queued."""
         now = utcnow()
         with self.engine.begin() as conn:
+            self._check_lease(conn, lease)
             old = conn.execute(
                 select(outbox.c.content_hash, outbox.c.status).where(
                     and_(outbox.c.tenant == tenant, outbox.c.key == key)
@@ -1115,8 +1167,9 @@ class Store:
                     keys.add(rest)
         return keys
 
-    def fail(self, tenant: str, outbox_key: str, error: str) -> None:
+    def fail(self, tenant: str, outbox_key: str, error: str, *, lease: Lease | None = None) -> None:
         with self.engine.begin() as conn:
+            self._check_lease(conn, lease)
             conn.execute(
                 update(outbox)
                 .where(and_(outbox.c.tenant == tenant, outbox.c.key == outbox_key))

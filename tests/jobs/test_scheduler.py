@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from jobs_fakes import FakeClient
 from pydantic import SecretStr
@@ -120,4 +122,74 @@ def test_a_hung_odoo_does_not_stall_another_tenant(tmp_path: Path) -> None:
         assert done["sick"].status == "failed"
         assert at["well"] < at["sick"]  # served while the other tenant's call was hanging
         assert time.monotonic() - t0 < 60
+    store.close()
+
+
+class _Counting(FakeClient):
+    """Records the most pulls running at one moment, over every model."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+        self.active = 0
+        self.most = 0
+
+    def stream(self, *a: Any, **kw: Any) -> Iterator[list[dict[str, Any]]]:
+        with self.lock:
+            self.active += 1
+            self.most = max(self.most, self.active)
+        try:
+            for page in super().stream(*a, **kw):
+                time.sleep(0.05)
+                yield page
+        finally:
+            with self.lock:
+                self.active -= 1
+
+
+def test_a_tenants_cycle_and_sweep_due_together_take_turns(tmp_path: Path) -> None:
+    # Both jobs fire in the same second (as the defaults make them do once a day): the second
+    # waits for the first instead of racing it, and neither skips a stream.
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    client = _Counting()
+    for i in range(300):
+        client.put(
+            "res.partner",
+            {
+                "name": f"P{i}",
+                "display_name": f"P{i}",
+                "commercial_partner_id": [1, "Co"],
+                "is_company": True,
+                "active": True,
+            },
+        )
+    t = tenant("t", client)
+    t.schedule = ScheduleConfig(
+        pull_interval_seconds=3600, sweep_interval_hours=1 / 3600, misfire_grace_seconds=30
+    )
+    t.connection = t.connection.model_copy(update={"page_size": 100})
+    reports: list[cycle.RunReport] = []
+    both = threading.Event()
+
+    def on_report(rep: cycle.RunReport) -> None:
+        reports.append(rep)
+        if {r.kind for r in reports} >= {"cycle", "sweep"}:
+            both.set()
+
+    cycle.STOP.clear()
+    sched = build_scheduler([t], store, on_report=on_report)
+    runner = threading.Thread(target=sched.start, daemon=True)
+    runner.start()
+    try:
+        assert both.wait(30), [r.kind for r in reports]
+    finally:
+        cycle.STOP.set()
+        sched.shutdown(wait=True)
+        cycle.STOP.clear()
+        runner.join(10)
+    assert client.most == 1
+    for rep in reports:
+        assert rep.status in ("ok", "interrupted"), rep.errors
+        assert rep.skipped_streams == {}
+        assert not any("another run" in n for n in rep.notes), rep.notes
     store.close()

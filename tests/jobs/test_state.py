@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from jobs.state import (
     SCHEMA_VERSION,
+    Lease,
     MirrorRow,
     QuarantineRow,
     StaleLeaseError,
@@ -232,3 +233,121 @@ def test_a_lease_of_a_dead_process_on_this_host_is_taken_over(store: Store) -> N
     assert taken is not None and taken.epoch == 2
     # A holder on another host is never presumed dead: only the ttl frees its lease.
     assert store.acquire_lease("l", f"{socket.gethostname()}:1:y", ttl=600) is None
+
+
+def test_a_holder_is_one_job_and_a_release_never_expires_another_jobs_lease(store: Store) -> None:
+    # Two jobs of one process (a daemon's cycle and sweep) hold different holders.
+    cyc = store.acquire_lease("t:push", "host:1:abc:run-cycle", ttl=60)
+    assert cyc is not None
+    assert store.acquire_lease("t:push", "host:1:abc:run-sweep", ttl=60) is None
+    # The same job taking its own lease again keeps the epoch.
+    again = store.acquire_lease("t:push", "host:1:abc:run-cycle", ttl=60)
+    assert again is not None and again.epoch == cyc.epoch
+    # A release made under a lease that is not the current one changes nothing.
+    store.release_lease(Lease("t:push", "host:1:abc:run-sweep", cyc.epoch, 0.0))
+    store.release_lease(Lease("t:push", "host:1:abc:run-cycle", cyc.epoch - 1, 0.0))
+    store.complete("t", "ticket:x", lease=cyc)  # still held: the commit goes through
+    assert store.acquire_lease("t:push", "host:1:abc:run-sweep", ttl=60) is None
+
+
+def test_fenced_commits_renew_the_lease_past_its_ttl(store: Store) -> None:
+    lease = store.acquire_lease("t:orders", "a", ttl=0.6)
+    assert lease is not None and lease.ttl == 0.6
+    started = time.monotonic()
+    n = 0
+    while time.monotonic() - started < 2.0:  # three ttls, committing a page every 0.2 s
+        n += 1
+        rows = [MirrorRow("sale.order", n, "2026-01-01 00:00:00", {"n": n})]
+        store.commit_page("t", "orders", rows=rows, state={"n": n}, lease=lease)
+        time.sleep(0.2)
+    assert store.get_cursor("t", "orders") == {"n": n}
+    assert store.acquire_lease("t:orders", "b", ttl=10) is None  # renewed, never lapsed
+    # renew_lease extends by the lease's own ttl, same epoch.
+    renewed = store.renew_lease(lease)
+    assert renewed.epoch == lease.epoch and renewed.expires_at > time.time() + 0.3
+
+
+def test_a_stale_runner_cannot_renew_by_committing(store: Store) -> None:
+    a = store.acquire_lease("t:orders", "a", ttl=0.2)
+    assert a is not None
+    time.sleep(0.25)  # expired, nobody took it yet: a commit does not bring it back
+    rows = [MirrorRow("sale.order", 1, "2026-01-01 00:00:00", {})]
+    with pytest.raises(StaleLeaseError, match="expired"):
+        store.commit_page("t", "orders", rows=rows, state={}, lease=a)
+    b = store.acquire_lease("t:orders", "b", ttl=30)
+    assert b is not None and b.epoch == a.epoch + 1
+    with pytest.raises(StaleLeaseError, match="stale"):
+        store.set_cursor("t", "orders", {"by": "a"}, lease=a)
+    with pytest.raises(StaleLeaseError):
+        store.renew_lease(a)
+    assert store.acquire_lease("t:orders", "c", ttl=30) is None  # b keeps it
+
+
+def _finding(key: str) -> dict[str, object]:
+    return {
+        "key": key,
+        "rule": "orders.late",
+        "severity": "critical",
+        "subject": {"tenant": "t", "model": "sale.order", "id": 5, "name": "S5"},
+        "customer": None,
+        "money": 0.0,
+        "message": "late",
+        "detected_at": "2026-11-22 10:00:00",
+    }
+
+
+@pytest.mark.parametrize("how", ["keyword", "view"])
+def test_findings_outbox_and_marks_are_fenced(store: Store, how: str) -> None:
+    rows = [MirrorRow("sale.order", 5, "2026-01-01 00:00:00", {"n": 1})]
+    store.commit_page("t", "orders", rows=rows, state={})
+    store.save_findings("t", [_finding("f:old")], {})
+    store.enqueue("t", "ticket:old", "ticket", {"a": 1}, "h1", "f:old")
+    stale = store.acquire_lease("t:analyze", "a", ttl=0.1)
+    assert stale is not None
+    time.sleep(0.15)
+    fresh = store.acquire_lease("t:analyze", "b", ttl=30)
+    assert fresh is not None
+
+    def under(lease: Lease) -> tuple[Store, dict[str, Lease]]:
+        return (store.fenced(lease), {}) if how == "view" else (store, {"lease": lease})
+
+    s, kw = under(stale)
+    writes = [
+        lambda: s.save_findings("t", [_finding("f:new")], {"f:old": "2026-11-22"}, **kw),
+        lambda: s.clear_dirty("t", {"sale.order": {5: 1}}, **kw),
+        lambda: s.set_cursor("t", "@analyze", {"v": 1, "at": 1.0}, **kw),
+        lambda: s.enqueue("t", "ticket:new", "ticket", {"a": 2}, "h2", "f:new", **kw),
+        lambda: s.enqueue("t", "ticket:old", "ticket", {"a": 3}, "h3", "f:old", **kw),
+        lambda: s.fail("t", "ticket:old", "boom", **kw),
+        lambda: s.complete("t", "ticket:old", **kw),
+    ]
+    for write in writes:
+        with pytest.raises(StaleLeaseError):
+            write()
+    # Nothing the stale runner wrote is there.
+    assert set(store.open_findings("t")) == {"f:old"}
+    assert store.dirty("t") == {"sale.order": {5: 1}}
+    assert store.get_cursor("t", "@analyze") is None
+    (row,) = store.pending("t")
+    assert (row["key"], row["content_hash"], row["attempts"]) == ("ticket:old", "h1", 0)
+    # The runner holding the lease writes through, and its epoch is recorded on the cursor.
+    s, kw = under(fresh)
+    assert s.save_findings("t", [_finding("f:new")], {"f:old": "2026-11-22"}, **kw) == (
+        ["f:new"],
+        ["f:old"],
+    )
+    s.clear_dirty("t", {"sale.order": {5: 1}}, **kw)
+    s.set_cursor("t", "@analyze", {"v": 1, "at": 1.0}, **kw)
+    assert s.enqueue("t", "ticket:new", "ticket", {"a": 2}, "h2", "f:new", **kw)
+    s.fail("t", "ticket:old", "boom", **kw)
+    assert store.dirty("t") == {}
+    assert store.get_cursor("t", "@analyze") == {"v": 1, "at": 1.0}
+    assert {p["key"]: p["attempts"] for p in store.pending("t")} == {
+        "ticket:new": 0,
+        "ticket:old": 1,
+    }
+    with store.engine.connect() as conn:
+        epoch = conn.execute(
+            text("SELECT epoch FROM cursors WHERE tenant = 't' AND stream = '@analyze'")
+        ).scalar()
+    assert epoch == fresh.epoch
