@@ -3,18 +3,30 @@
 Only subjects touched since the last analysis (dirty mirror rows) and their relatives are
 re-decided: an invoice change re-checks its orders and customer, a stock change re-checks the
 product and the open orders and repairs that need it.  Time-driven rules (overdue, late, stuck,
-not invoiced) depend on the clock, not on a change, so their findings are re-decided whenever
-an analysis runs.  A finding in scope that the rules no longer produce is resolved; findings out
-of scope are left as they are.  A cycle with no dirty row and a recent analysis reads nothing.
+not invoiced, refunds in a window, demand buckets, the customer flag's ages) re-decide a
+subject when its clock passes (``service.rules.clock``: the first time at or after the last
+analysis at which time alone may change a finding).  A finding in scope that the rules no
+longer produce is resolved; findings out of scope are left as they are (neither resolved nor
+re-opened).  A full analysis runs first, with ``full``, after a change of the rules'
+thresholds, when ``now`` goes back, and daily as a safety net.
 
-The rules are a seam (``Rules``): a callable taking the ``Snapshot`` and the time.
+The process keeps each tenant's company (``CompanySnapshot``) and its timeline between
+analyses and applies the dirty rows to it; a fresh process (``svcsync run --once``) reads the
+mirror once and finds the subjects whose clock passed by scanning.  A copy is used only while
+the ``@analyze`` marker still carries the generation it wrote (another process analysing the
+tenant in between makes it stale).
+
+The rules are a seam (``Rules``): ``service.rules.build`` gives a ``RuleSet`` (incremental);
+any other callable taking the snapshot and the time runs on the whole mirror each time.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -38,8 +50,12 @@ from service.model import (
     StockMove,
     SupplierInfo,
 )
+from service.rules import QUALITY, RuleSet
+from service.rules.clock import timed_subjects
+from service.snapshot import SLOTS, CompanySnapshot, as_utc
 
-# Rules whose verdict changes with time alone: re-decided at every analysis.
+# Opaque rules (not a ``RuleSet``) whose verdict changes with time alone: their findings are
+# kept from every analysis.
 TIME_DRIVEN = frozenset(
     {
         "billing.overdue",
@@ -233,8 +249,11 @@ def affected_subjects(snap: Snapshot, dirty: Mapping[str, Iterable[int]]) -> set
 class AnalyzeReport:
     skipped: bool = False
     full: bool = False
+    reason: str = ""  # why the analysis was full ("first", "--full", "rules changed"...)
+    cached: bool = False  # the snapshot kept in this process took the changes
     dirty_rows: int = 0
-    subjects: int = 0
+    subjects: int = 0  # subjects re-decided (incremental)
+    timed: int = 0  # of which: their clock passed (time-driven rules)
     findings: int = 0
     opened: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
@@ -244,8 +263,11 @@ class AnalyzeReport:
         return {
             "skipped": self.skipped,
             "full": self.full,
+            "reason": self.reason,
+            "cached": self.cached,
             "dirty_rows": self.dirty_rows,
             "subjects": self.subjects,
+            "timed": self.timed,
             "open": self.findings,
             "opened": len(self.opened),
             "resolved": len(self.resolved),
@@ -254,6 +276,12 @@ class AnalyzeReport:
 
 def _fmt(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+MARKER = "@analyze"
+MARKER_VERSION = 2
+FULL_EVERY = 86400.0  # seconds between safety-net full analyses
+_MANY = 0.25  # share of the mirror dirty beyond which a full reload is cheaper than ``apply``
 
 
 def analyze(
@@ -265,12 +293,412 @@ def analyze(
     full: bool = False,
     min_interval: float = 0.0,
     clock: Callable[[], float] = time.time,
+    full_every: float = FULL_EVERY,
+    cache: bool = True,
 ) -> tuple[AnalyzeReport, list[Finding]]:
-    """Re-decide the findings in scope; returns the report and every open finding."""
+    """Re-decide the findings in scope; returns the report and every open finding.
+
+    With the service rules (``service.rules.RuleSet``) the analysis is incremental: only the
+    subjects of the dirty mirror rows and their relatives, plus the subjects whose clock passed
+    since the last analysis (``service.rules.clock``), are re-decided; the stored findings of
+    every other subject stay as they are.  It is full on the first run, with ``full``, when
+    the rules' thresholds changed (fingerprint in the marker), when ``now`` went back, and at
+    least every ``full_every`` seconds.  ``cache``: keep the company in this process and apply
+    the dirty rows to it next time (a fresh process reads the mirror once).
+
+    Other callables ``(snapshot, now) -> findings`` are opaque: they run on the whole mirror
+    and their time-driven rules (``TIME_DRIVEN``) are re-decided at every analysis.
+    """
+    if not isinstance(rules, RuleSet):
+        return _analyze_opaque(
+            store, tenant, rules, now=now, full=full, min_interval=min_interval, clock=clock
+        )
+    started = clock()
+    when = as_utc(now) if now is not None else datetime.now(UTC)
+    marker = store.get_cursor(tenant, MARKER) or {}
+    # Dirty rows first, the rest of the mirror after: a row changed in between stays dirty
+    # (cleared only at the version read here) and is analysed again next time.
+    rows = list(store.dirty_rows(tenant))
+    dirty: dict[str, dict[int, int]] = {}
+    for model, rid, version, _payload, _deleted in rows:
+        dirty.setdefault(model, {})[rid] = version
+    report = AnalyzeReport(dirty_rows=len(rows))
+    if not (rows or full or not marker) and clock() - float(marker.get("at", 0.0)) < min_interval:
+        report.skipped = True
+        return report, _open(store, tenant)
+    reason = _full_reason(marker, rules, when, full, clock(), full_every)
+    key = (str(store.engine.url), tenant)
+    entry = _take(key) if cache else None
+    if entry is not None and (
+        entry.gen != marker.get("gen") or entry.fingerprint != rules.fingerprint
+    ):
+        entry = None  # another process analysed since, or other rules: the copy is stale
+    if not reason and entry is not None and len(rows) > _MANY * entry.snap_size:
+        reason = "many changes"
+    previous = {k: Finding.model_validate(p) for k, p in store.open_findings(tenant).items()}
+    detected = {k: f.detected_at for k, f in previous.items()}
+    timeline: Timeline | None = None
+    scope: set[Subject] | None = None
+    if reason:
+        snap = load_company(store, tenant)
+        report.full, report.reason = True, reason
+    else:
+        last = datetime.fromisoformat(str(marker["now"]))
+        if entry is not None:
+            snap, timeline = entry.snap, entry.timeline
+            snap.memo("demand_estimate").clear()  # keyed by the analysis time
+            affected = snap.apply(_changes(snap, rows))
+            due = timeline.due(when)
+            report.cached = True
+        else:
+            snap, affected = _load_with_changes(store, tenant, rows)
+            timeline = Timeline() if cache else None
+            due = _scan_due(snap, rules, previous.values(), last, when, timeline)
+        scope = affected | due
+        # The customers of what is re-decided get their flag re-decided (by the records now,
+        # and by the stored findings, which name the customer as it was).
+        scope |= _customers_of(snap, scope)
+        scope |= {
+            ("res.partner", f.customer.id)
+            for f in previous.values()
+            if f.customer is not None and (f.subject.model, f.subject.id) in scope
+        }
+        report.subjects, report.timed = len(scope), len(due)
+    produced = {
+        f.key: f
+        for f in rules(snap, when, scope, open_findings=previous.values(), detected=detected)
+    }
+    if scope is not None:
+        produced = {k: f for k, f in produced.items() if (f.subject.model, f.subject.id) in scope}
+    resolved_at = _fmt(when)
+    resolved = {
+        k: resolved_at
+        for k, f in previous.items()
+        if k not in produced and (scope is None or (f.subject.model, f.subject.id) in scope)
+    }
+    out = []
+    for f in produced.values():
+        row = json.loads(f.model_dump_json())
+        if f.key in previous:
+            # First detection stays the detection time (ages, deadlines and hashes are stable).
+            row["detected_at"] = json.loads(previous[f.key].model_dump_json())["detected_at"]
+        out.append(row)
+    opened, closed = store.save_findings(tenant, out, resolved)
+    store.clear_dirty(tenant, dirty)
+    gen = uuid.uuid4().hex
+    store.set_cursor(
+        tenant,
+        MARKER,
+        {
+            "v": MARKER_VERSION,
+            "at": clock(),
+            "now": when.isoformat(),
+            "rules": rules.fingerprint,
+            "full_at": clock() if report.full else float(marker.get("full_at", 0.0)),
+            "gen": gen,
+        },
+    )
+    report.opened, report.resolved = opened, closed
+    open_now = _open(store, tenant)
+    report.findings = len(open_now)
+    if cache:
+        if timeline is None:
+            timeline = Timeline()
+            _schedule(timeline, snap, rules, open_now, when, None)
+        else:
+            _schedule(timeline, snap, rules, open_now, when, scope)
+        _CACHE[key] = _Cached(snap, timeline, gen, rules.fingerprint, _size(snap))
+    report.seconds = round(clock() - started, 3)
+    return report, open_now
+
+
+def _full_reason(
+    marker: Mapping[str, Any],
+    rules: RuleSet,
+    now: datetime,
+    full: bool,
+    at: float,
+    full_every: float,
+) -> str:
+    if full:
+        return "--full"
+    if not marker:
+        return "first"
+    if marker.get("v") != MARKER_VERSION or "now" not in marker:
+        return "marker version"
+    if marker.get("rules") != rules.fingerprint:
+        return "rules changed"
+    if as_utc(datetime.fromisoformat(str(marker["now"]))) > now:
+        return "clock went back"
+    if at - float(marker.get("full_at", 0.0)) >= full_every:
+        return "periodic"
+    return ""
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def _slots(store: Store, tenant: str) -> dict[str, dict[int, Any]]:
+    slots: dict[str, dict[int, Any]] = {slot: {} for slot in SLOTS.values()}
+    for model, slot in SLOTS.items():
+        cls = _MODELS[model]
+        table = slots[slot]
+        for rid, payload in store.iter_mirror_json(tenant, model, include_inactive=True):
+            table[rid] = cls.model_validate_json(payload)
+    return slots
+
+
+def load_company(store: Store, tenant: str) -> CompanySnapshot:
+    """The live mirror (archived partners and products included) as a ``CompanySnapshot``:
+    each model in its slot (16's ``repair.line`` apart from the moves), repair parts read from
+    their records by the snapshot (not composed into the repairs)."""
+    return CompanySnapshot(tenant, **_slots(store, tenant))
+
+
+Row = tuple[str, int, int, str, bool]
+
+
+def _changes(snap: CompanySnapshot, rows: Iterable[Row]) -> dict[str, dict[int, BaseModel | None]]:
+    """The dirty rows as ``CompanySnapshot.apply`` takes them, without those that changed in no
+    field a rule reads (``_UNREAD``)."""
+    out: dict[str, dict[int, BaseModel | None]] = {}
+    for model, rid, _version, payload, deleted in rows:
+        cls = _MODELS.get(model)
+        if cls is None or model not in SLOTS:
+            continue  # not analysed (stock.location feeds the mappings only)
+        new = None if deleted else cls.model_validate_json(payload)
+        old = getattr(snap, SLOTS[model]).get(rid)
+        if new is not None and old is not None and _same(old, new):
+            continue
+        out.setdefault(model, {})[rid] = new
+    return out
+
+
+# Fields no rule reads: a row whose only changes are these is not re-decided (svcsync's own
+# writes come back so: a flag moves ``write_date``, the "at risk" tag a partner's categories).
+_UNREAD: dict[type[BaseModel], frozenset[str]] = {Customer: frozenset({"category_ids", "email"})}
+_ALWAYS_UNREAD = frozenset({"write_date"})
+
+
+def _same(old: BaseModel, new: BaseModel) -> bool:
+    """Equal in every field a rule reads."""
+    if type(old) is not type(new):
+        return False
+    unread = _ALWAYS_UNREAD | _UNREAD.get(type(new), frozenset())
+    a, b = old.__dict__, new.__dict__
+    return all(a[k] == v for k, v in b.items() if k not in unread)
+
+
+def _load_with_changes(
+    store: Store, tenant: str, rows: list[Row]
+) -> tuple[CompanySnapshot, set[Subject]]:
+    """A fresh process: the mirror as it is, and the subjects the dirty rows affect.
+
+    A deleted row keeps its last payload: the company is built with it and the deletion is
+    then applied, so what it was related to is re-decided.  For a changed row only its
+    current state is known (its relatives now; a relation it left is caught by the stored
+    findings' customers, and by the periodic full analysis)."""
+    slots = _slots(store, tenant)
+    gone: dict[str, dict[int, BaseModel | None]] = {}
+    changed: list[Subject] = []
+    for model, rid, _version, payload, deleted in rows:
+        cls = _MODELS.get(model)
+        if cls is None or model not in SLOTS:
+            continue
+        if deleted:
+            slots[SLOTS[model]].setdefault(rid, cls.model_validate_json(payload))
+            gone.setdefault(model, {})[rid] = None
+        else:
+            changed.append((model, rid))
+    snap = CompanySnapshot(tenant, **slots)
+    affected = snap.apply(gone) if gone else set()
+    affected |= snap.affected_subjects(changed)
+    return snap, affected
+
+
+def _size(snap: CompanySnapshot) -> int:
+    return sum(len(getattr(snap, slot)) for slot in set(SLOTS.values()))
+
+
+def _customers_of(snap: CompanySnapshot, subjects: Iterable[Subject]) -> set[Subject]:
+    out: set[Subject] = set()
+    for model, rid in subjects:
+        partner: int | None = None
+        if model == "sale.order":
+            order = snap.orders.get(rid)
+            partner = order.customer_id if order is not None else None
+        elif model == "account.move":
+            inv = snap.invoices.get(rid)
+            partner = snap.invoice_commercial(inv) if inv is not None else None
+        elif model == "repair.order":
+            rep = snap.repairs.get(rid)
+            partner = rep.customer_id if rep is not None else None
+        if partner is not None:
+            out.add(("res.partner", partner))
+            cp = snap.commercial_of(partner)
+            if cp is not None:
+                out.add(("res.partner", cp))
+    return out
+
+
+# ---------------------------------------------------------------------------- the clock
+
+
+class Timeline:
+    """When each subject's findings may next change with time alone (a heap with lazy
+    deletion: a subject's entry is the latest one set)."""
+
+    def __init__(self) -> None:
+        self._at: dict[Subject, datetime] = {}
+        self._heap: list[tuple[datetime, Subject]] = []
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def put(self, subject: Subject, at: datetime | None) -> None:
+        if at is None:
+            self._at.pop(subject, None)
+            return
+        if self._at.get(subject) == at:
+            return
+        self._at[subject] = at
+        heapq.heappush(self._heap, (at, subject))
+        if len(self._heap) > 2 * len(self._at) + 1024:
+            self._heap = [(t, s) for s, t in self._at.items()]
+            heapq.heapify(self._heap)
+
+    def due(self, now: datetime) -> set[Subject]:
+        """Subjects whose time is at or before ``now`` (taken off the timeline)."""
+        out: set[Subject] = set()
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            at, subject = heapq.heappop(heap)
+            if self._at.get(subject) == at:
+                del self._at[subject]
+                out.add(subject)
+        return out
+
+
+def _by_customer(findings: Iterable[Finding]) -> dict[int, list[Finding]]:
+    out: dict[int, list[Finding]] = {}
+    for f in findings:
+        if f.customer is not None and f.rule != QUALITY and f.open:
+            out.setdefault(f.customer.id, []).append(f)
+    return out
+
+
+def _next(
+    snap: CompanySnapshot,
+    rules: RuleSet,
+    subject: Subject,
+    after: datetime,
+    mine: Mapping[int, list[Finding]],
+) -> datetime | None:
+    at = rules.next_change(snap, subject, after)
+    if subject[0] == "res.partner" and subject[1] in mine:
+        level = rules.next_level_change(mine[subject[1]], after)
+        if level is not None and (at is None or level < at):
+            at = level
+    return at
+
+
+def _subjects_on_clock(
+    snap: CompanySnapshot, mine: Mapping[int, list[Finding]]
+) -> Iterator[Subject]:
+    seen: set[Subject] = set()
+    for s in timed_subjects(snap):
+        seen.add(s)
+        yield s
+    for cp in mine:
+        if ("res.partner", cp) not in seen:
+            yield ("res.partner", cp)
+
+
+def _scan_due(
+    snap: CompanySnapshot,
+    rules: RuleSet,
+    stored: Iterable[Finding],
+    last: datetime,
+    now: datetime,
+    timeline: Timeline | None,
+) -> set[Subject]:
+    """A fresh process: every subject whose clock passed in ``[last, now]``; the others go on
+    ``timeline`` with their next time (unchanged by the records' changes: those subjects are
+    re-decided and re-scheduled anyway)."""
+    mine = _by_customer(stored)
+    due: set[Subject] = set()
+    for s in _subjects_on_clock(snap, mine):
+        at = _next(snap, rules, s, last, mine)
+        if at is None:
+            continue
+        if at <= now:
+            due.add(s)
+        elif timeline is not None:
+            timeline.put(s, at)
+    return due
+
+
+def _schedule(
+    timeline: Timeline,
+    snap: CompanySnapshot,
+    rules: RuleSet,
+    open_now: Iterable[Finding],
+    now: datetime,
+    scope: set[Subject] | None,
+) -> None:
+    """Put the re-decided subjects (``None``: all) back on the timeline from ``now`` on."""
+    mine = _by_customer(open_now)
+    subjects: Iterable[Subject] = _subjects_on_clock(snap, mine) if scope is None else scope
+    for s in subjects:
+        timeline.put(s, _next(snap, rules, s, now, mine))
+
+
+# ---------------------------------------------------------------------------- the cache
+
+
+@dataclass
+class _Cached:
+    snap: CompanySnapshot
+    timeline: Timeline
+    gen: str  # the marker's generation this copy matches
+    fingerprint: str
+    snap_size: int
+
+
+_CACHE: dict[tuple[str, str], _Cached] = {}
+
+
+def _take(key: tuple[str, str]) -> _Cached | None:
+    """The process's copy, taken out while it is being changed (a failed analysis leaves no
+    half-changed copy behind; a concurrent one in this process reads the mirror)."""
+    return _CACHE.pop(key, None)
+
+
+def forget(tenant: str | None = None) -> None:
+    """Drop the companies kept in this process (all, or one tenant's)."""
+    for key in list(_CACHE):
+        if tenant is None or key[1] == tenant:
+            _CACHE.pop(key, None)
+
+
+# ---------------------------------------------------------------------------- opaque rules
+
+
+def _analyze_opaque(
+    store: Store,
+    tenant: str,
+    rules: Rules,
+    *,
+    now: datetime | None,
+    full: bool,
+    min_interval: float,
+    clock: Callable[[], float],
+) -> tuple[AnalyzeReport, list[Finding]]:
+    """Rules that are only a callable: run on the whole mirror, scope filters what is kept."""
     started = clock()
     report = AnalyzeReport(full=full)
     now = now or datetime.now(UTC)
-    marker = store.get_cursor(tenant, "@analyze") or {}
+    marker = store.get_cursor(tenant, MARKER) or {}
     dirty = store.dirty(tenant)
     report.dirty_rows = sum(len(v) for v in dirty.values())
     first = not marker
@@ -284,6 +712,7 @@ def analyze(
     if full or first:
         in_scope: Callable[[str, str, int], bool] = lambda _r, _m, _i: True  # noqa: E731
         report.full = True
+        report.reason = "--full" if full else "first"
     else:
         scope = affected_subjects(snap, dirty)
         report.subjects = len(scope)
@@ -303,12 +732,12 @@ def analyze(
     for f in keep:
         row = json.loads(f.model_dump_json())
         if f.key in previous:
-            # First detection stays the detection time (ages, deadlines and hashes are stable).
             row["detected_at"] = previous[f.key].get("detected_at", row["detected_at"])
         rows.append(row)
     opened, closed = store.save_findings(tenant, rows, resolved)
     store.clear_dirty(tenant, dirty)
-    store.set_cursor(tenant, "@analyze", {"v": 1, "at": clock(), "now": _fmt(now)})
+    # No rules fingerprint: a later analysis with the service rules starts in full.
+    store.set_cursor(tenant, MARKER, {"v": 1, "at": clock(), "now": _fmt(now)})
     report.opened, report.resolved = opened, closed
     open_now = _open(store, tenant)
     report.findings = len(open_now)

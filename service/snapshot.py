@@ -527,6 +527,10 @@ class CompanySnapshot:
         """A customer's documents with this total (to the cent)."""
         return self._invoices_by_total.get((commercial_id, round(amount_total * 100)))
 
+    def commercials_with_refunds(self) -> Iterable[int]:
+        """Commercial partners with at least one credit note."""
+        return self._refunds_by_commercial.keys()
+
     def reversals_of(self, invoice_id: int) -> Collection[Invoice]:
         """Credit notes that reverse the invoice (``reversed_entry_id``)."""
         return self._reversals.get(invoice_id)

@@ -8,7 +8,9 @@ customer quality flags); ``build`` gives jobs/ the ``(snapshot, now) -> findings
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+import hashlib
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +18,7 @@ from service.config import RulesConfig
 from service.model import Finding
 from service.snapshot import CompanySnapshot, Subject, as_utc
 
-from . import billing, inventory, orders, quality, repairs
+from . import billing, clock, inventory, orders, quality, repairs
 from ._common import Rule, Scope
 
 RULES: dict[str, Rule] = {
@@ -47,6 +49,7 @@ def analyze(
     *,
     open_findings: Iterable[Finding] = (),
     rules: Collection[str] | None = None,
+    detected: Mapping[str, datetime] | None = None,
 ) -> list[Finding]:
     """Every finding that holds now, sorted by key.
 
@@ -55,6 +58,9 @@ def analyze(
     partner in ``subjects`` weighs the fresh findings in scope together with ``open_findings``
     (the caller's stored open findings) about subjects out of scope.
     ``rules``: run only these rule names (default: all).
+    ``detected``: first detection time by finding key (the caller's stored open findings): a
+    finding found again keeps it, and the customer flag weighs its age from then on, so a full
+    and an incremental analysis weigh a finding alike.
     """
     snap = CompanySnapshot.of(snapshot)
     cfg = config or RulesConfig()
@@ -64,6 +70,13 @@ def analyze(
     for name, rule in RULES.items():
         if rules is None or name in rules:
             found.extend(rule(snap, cfg, when, scope))
+    if detected:
+        found = [
+            f.model_copy(update={"detected_at": at})
+            if (at := detected.get(f.key)) is not None and at != f.detected_at
+            else f
+            for f in found
+        ]
     if rules is None or QUALITY in rules:
         if scope is None:
             found.extend(quality.customer_quality(snap, cfg, when, found))
@@ -81,7 +94,55 @@ def analyze(
     return sorted(found, key=lambda f: f.key)
 
 
-def build(config: Any = None) -> Callable[[Any, datetime], list[Finding]]:
+# Bumped when a rule's logic or its clock changes: a stored analysis made by other rules is
+# then redone in full (``RuleSet.fingerprint``).
+LOGIC_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules with one config's thresholds: the ``(snapshot, now) -> findings`` callable
+    ``jobs.analyze`` runs, plus what an incremental analysis needs (scoped runs, the rules'
+    clock, a fingerprint of the thresholds)."""
+
+    config: RulesConfig
+
+    def __call__(
+        self,
+        snapshot: Any,
+        now: datetime,
+        subjects: Collection[Subject] | None = None,
+        *,
+        open_findings: Iterable[Finding] = (),
+        detected: Mapping[str, datetime] | None = None,
+    ) -> list[Finding]:
+        return analyze(
+            snapshot,
+            self.config,
+            now,
+            subjects,
+            open_findings=open_findings,
+            detected=detected,
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when a threshold, the rule list or the rules' logic changes."""
+        text = f"{LOGIC_VERSION}|{','.join(ALL_RULES)}|{self.config.model_dump_json()}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def next_change(
+        self, snapshot: CompanySnapshot, subject: Subject, after: datetime
+    ) -> datetime | None:
+        """``clock.next_change`` with these thresholds."""
+        return clock.next_change(snapshot, self.config, subject, after)
+
+    def next_level_change(self, findings: Iterable[Finding], after: datetime) -> datetime | None:
+        """``clock.next_level_change`` with these thresholds."""
+        return clock.next_level_change(self.config, findings, after)
+
+
+def build(config: Any = None) -> RuleSet:
     """The rules with ``config``'s thresholds as the ``(snapshot, now) -> findings`` callable
     ``jobs.analyze`` expects.  ``config`` is a ``RulesConfig`` (what ``svcsync`` loads from
     ``[rules.*]``) or any object dumping to those sections."""
@@ -91,11 +152,7 @@ def build(config: Any = None) -> Callable[[Any, datetime], list[Finding]]:
         cfg = config
     else:
         cfg = RulesConfig.model_validate(config.model_dump())
-
-    def run(snapshot: Any, now: datetime) -> list[Finding]:
-        return analyze(snapshot, cfg, now)
-
-    return run
+    return RuleSet(cfg)
 
 
-__all__ = ["ALL_RULES", "QUALITY", "RULES", "analyze", "build"]
+__all__ = ["ALL_RULES", "QUALITY", "RULES", "RuleSet", "analyze", "build"]
