@@ -202,6 +202,12 @@ def _v2(conn: Connection) -> None:
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2)]
 
 
+# Outbox kinds whose Odoo side lives in the ERP plugin (``jobs.actions`` FLAG, ACTIVITY): the
+# x_svc_flag values (and the "Service: at risk" partner tag written with the partner flags) and
+# the activities of the "Service issue" type.  ``erp uninstall`` removes them from Odoo.
+PLUGIN_KINDS: tuple[str, ...] = ("flag", "activity")
+
+
 class StoreError(Exception):
     """The state store cannot be used (unreachable, newer schema); the message says what to do."""
 
@@ -1137,6 +1143,31 @@ class Store:
             if content_hash is not None:
                 stmt = stmt.where(outbox.c.content_hash == content_hash)
             conn.execute(stmt)
+
+    def forget_plugin_actions(
+        self, tenant: str, kinds: Iterable[str] = PLUGIN_KINDS, *, lease: Lease | None = None
+    ) -> dict[str, int]:
+        """Forget the outbox rows and bindings of ``kinds`` (default: what the ERP plugin carries).
+
+        After ``svcsync erp uninstall`` the flags, svcsync's activities and the partner tag are
+        gone from Odoo while the bindings still say they were pushed; forgetting them makes the
+        next cycle (after a new ``erp install``) push them again.  Tickets and RFQs do not depend
+        on the plugin and are kept.  Returns ``{"outbox": n, "bindings": n}``.
+        """
+        kinds = list(kinds)
+        with self.engine.begin() as conn:
+            self._check_lease(conn, lease)
+            n_outbox = conn.execute(
+                delete(outbox).where(and_(outbox.c.tenant == tenant, outbox.c.kind.in_(kinds)))
+            ).rowcount
+            n_bindings = 0
+            for kind in kinds:
+                n_bindings += conn.execute(
+                    delete(bindings).where(
+                        and_(bindings.c.tenant == tenant, bindings.c.key.startswith(f"{kind}:"))
+                    )
+                ).rowcount
+        return {"outbox": int(n_outbox or 0), "bindings": int(n_bindings)}
 
     def outbox_state(self, tenant: str, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
         """``{key: (content_hash, status)}`` of the outbox rows among ``keys``."""

@@ -12,7 +12,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 from pydantic import SecretStr
@@ -20,6 +20,10 @@ from pydantic import SecretStr
 from svcsync import exitcodes
 from svcsync.output import Output, problem
 from svcsync.settings import Settings, config_path, load_settings
+
+if TYPE_CHECKING:
+    from jobs.state import Store
+    from svcsync.sections import TenantConfig
 
 log = logging.getLogger("svcsync")
 
@@ -158,6 +162,7 @@ def cmd_erp_uninstall(args: argparse.Namespace, out: Output) -> int:
 
 def _erp_plugin(args: argparse.Namespace, out: Output, *, install: bool) -> int:
     from connector import OdooClient, erp_plugin
+    from jobs.state import open_store
     from svcsync.wiring import connection_settings
 
     settings = load(args)
@@ -170,10 +175,21 @@ def _erp_plugin(args: argparse.Namespace, out: Output, *, install: bool) -> int:
             "views), or name another variable with --api-key-env"
         )
     admin = connection_settings(tenant, SecretStr(key), login=args.login)
-    with OdooClient(admin) as client:
-        client.connect()
-        report = erp_plugin.install(client) if install else erp_plugin.uninstall(client)
-    summary = report.summary()
+    # An uninstall also updates the state store: opened first, so an unreachable store stops
+    # the command before anything changes in Odoo.
+    store = None if install else open_store(settings.state.url)
+    try:
+        with OdooClient(admin) as client:
+            client.connect()
+            report = erp_plugin.install(client) if install else erp_plugin.uninstall(client)
+        summary = report.summary()
+        if store is not None:
+            # The flags, activities and partner tag went with the plugin: forget their bindings
+            # so the first cycle after a new ``erp install`` pushes them again.
+            summary["forgotten"] = _forget_plugin_actions(store, settings, tenant)
+    finally:
+        if store is not None:
+            store.close()
     if out.json_mode:
         out.json(
             {"tenant": tenant.name, "action": "install" if install else "uninstall", **summary}
@@ -187,9 +203,26 @@ def _erp_plugin(args: argparse.Namespace, out: Output, *, install: bool) -> int:
             out.line(f"  {label} ({len(names)}): {', '.join(names)}")
     if summary.get("activities_closed"):
         out.line(f"  svcsync activities marked done: {summary['activities_closed']}")
+    for name, n in (summary.get("forgotten") or {}).items():
+        out.line(
+            f"  state of tenant {name}: {n['outbox']} flag/activity action(s) and {n['bindings']} "
+            "binding(s) forgotten; the next cycle after `svcsync erp install` puts them back"
+        )
     for note in summary.get("notes") or []:
         out.line(f"  note: {note}")
     return exitcodes.OK
+
+
+def _forget_plugin_actions(
+    store: Store, settings: Settings, tenant: TenantConfig
+) -> dict[str, dict[str, int]]:
+    """After an uninstall: forget, for every tenant on the same ERP (url + database), the
+    outbox rows and bindings of what the plugin carried (flags, activities, partner tag)."""
+
+    def same(t: TenantConfig) -> bool:
+        return (t.url.rstrip("/"), t.database) == (tenant.url.rstrip("/"), tenant.database)
+
+    return {t.name: store.forget_plugin_actions(t.name) for t in settings.erp if same(t)}
 
 
 def _keys(settings: Settings, tenant: str | None) -> dict[str, SecretStr]:

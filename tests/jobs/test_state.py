@@ -351,3 +351,26 @@ def test_findings_outbox_and_marks_are_fenced(store: Store, how: str) -> None:
             text("SELECT epoch FROM cursors WHERE tenant = 't' AND stream = '@analyze'")
         ).scalar()
     assert epoch == fresh.epoch
+
+
+def test_forgetting_plugin_actions_keeps_tickets_and_other_tenants(store: Store) -> None:
+    from jobs import actions
+    from jobs.state import PLUGIN_KINDS
+
+    assert set(PLUGIN_KINDS) == {actions.FLAG, actions.ACTIVITY}
+    for tenant in ("t", "u"):
+        for key, kind in (
+            ("flag:res.partner:1", "flag"),
+            ("activity:f1", "activity"),
+            ("ticket:f2", "ticket"),
+            ("reorder:f3", "reorder"),
+        ):
+            store.enqueue(tenant, key, kind, {}, "h")
+            bind = {"key": key, "odoo_model": "m", "odoo_id": 1, "content_hash": "h"}
+            store.complete(tenant, key, bind=[bind])
+    assert store.forget_plugin_actions("t") == {"outbox": 2, "bindings": 2}
+    assert store.outbox_state("t", ["flag:res.partner:1", "activity:f1", "ticket:f2"]) == {
+        "ticket:f2": ("h", "done")
+    }
+    assert {b["key"] for b in store.bindings_like("t", "")} == {"reorder:f3", "ticket:f2"}
+    assert len(store.bindings_like("u", "")) == 4

@@ -1,0 +1,89 @@
+"""``erp uninstall`` then ``erp install``: the next cycle puts back what the plugin carried.
+
+Over real HTTP against odoosim, with the installed ``svcsync`` command and SQLite state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import KEY_VAR, run_cli, write_config
+from pydantic import SecretStr
+
+from connector import ConnectionSettings, OdooClient
+from odoosim import SimServer
+
+FLAGGED = ("res.partner", "sale.order", "account.move")
+
+
+@pytest.fixture
+def sim() -> Iterator[SimServer]:
+    with SimServer(odoo_version="17", dataset="demo", orders=80, seed=5) as server:
+        yield server
+
+
+@pytest.fixture
+def admin(sim: SimServer) -> Iterator[OdooClient]:
+    settings = ConnectionSettings(
+        url=sim.url,
+        database=sim.database,
+        login=sim.admin_login,
+        api_key=SecretStr(sim.admin_password),
+    )
+    with OdooClient(settings) as client:
+        client.connect()
+        yield client
+
+
+def _env(sim: SimServer) -> dict[str, str]:
+    return {KEY_VAR: sim.bot_api_key, "SVCSYNC_ADMIN_API_KEY": sim.admin_password}
+
+
+def _cli(sim: SimServer, config: Path, *args: str) -> None:
+    done = run_cli(*args, "--config", str(config), env=_env(sim), timeout=300)
+    assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
+
+
+def _seen(admin: OdooClient) -> dict[str, int]:
+    """What an ERP user sees of svcsync, counted over RPC."""
+    admin.connect()  # rediscover: the x_svc_ fields come and go
+    out = {
+        "tickets": admin.search_count(
+            "helpdesk.ticket", [("description", "ilike", "svcsync finding")]
+        ),
+        "activities": admin.search_count("mail.activity", [("summary", "ilike", "[svc-")]),
+    }
+    for model in FLAGGED:
+        have = admin.capabilities.fields.get(model, {})
+        out[f"flags:{model}"] = (
+            admin.search_count(model, [("x_svc_flag", "in", ["amber", "red"])])
+            if "x_svc_flag" in have
+            else 0
+        )
+    tags = admin.search("res.partner.category", [("name", "=", "Service: at risk")])
+    out["tagged"] = admin.search_count("res.partner", [("category_id", "in", tags)]) if tags else 0
+    return out
+
+
+def test_reinstall_after_uninstall_gets_flags_activities_and_tag_back(
+    sim: SimServer, admin: OdooClient, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "svcsync.toml", sim, tmp_path / "state.db")
+    _cli(sim, config, "erp", "install", "--login", "admin")
+    _cli(sim, config, "run")
+    first = _seen(admin)
+    assert first["activities"] and first["tagged"] and first["tickets"]
+    assert sum(first[f"flags:{m}"] for m in FLAGGED), first
+
+    _cli(sim, config, "erp", "uninstall", "--login", "admin")
+    gone = _seen(admin)
+    assert gone["activities"] == 0 and gone["tagged"] == 0
+    assert all(gone[f"flags:{m}"] == 0 for m in FLAGGED)
+
+    _cli(sim, config, "erp", "install", "--login", "admin")
+    _cli(sim, config, "run")
+    assert _seen(admin) == first  # everything back, no ticket twice
+    _cli(sim, config, "run")
+    assert _seen(admin) == first
