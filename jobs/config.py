@@ -53,6 +53,7 @@ class ScheduleConfig(_Section):
     pull_interval_seconds: int = Field(default=300, ge=5)
     analyze_interval_seconds: int = Field(default=300, ge=5)
     sweep_interval_hours: float = Field(default=24.0, gt=0)
+    analyze_full_interval_hours: float = Field(default=24.0, gt=0)
     lookback_seconds: int = Field(default=180, ge=0)
     misfire_grace_seconds: int = Field(default=60, ge=1)
     lease_seconds: int = Field(default=600, ge=10)
