@@ -90,6 +90,9 @@ class RunReport:
     ended_at: str = ""
     streams: dict[str, dict[str, int]] = field(default_factory=dict)
     skipped_streams: dict[str, str] = field(default_factory=dict)
+    # When this run held each lease it worked under: {stream | "analyze" | "push": [t0, t1]}
+    # (Unix seconds, inside the lease's holding), kept in the run's counts.
+    held: dict[str, list[float]] = field(default_factory=dict)
     analysis: dict[str, Any] = field(default_factory=dict)
     push: dict[str, int] = field(default_factory=dict)
     plan: list[dict[str, Any]] = field(default_factory=list)
@@ -103,6 +106,7 @@ class RunReport:
         return {
             "streams": self.streams,
             "skipped_streams": self.skipped_streams,
+            "held": self.held,
             "analysis": self.analysis,
             "push": self.push,
             "planned": len(self.plan),
@@ -143,6 +147,15 @@ def _leased(
                 store.release_lease(lease)
             except Exception:
                 _logger.warning("could not release lease %s", name)
+
+
+@contextmanager
+def _timed(report: RunReport, what: str) -> Iterator[None]:
+    t0 = time.time()
+    try:
+        yield
+    finally:
+        report.held[what] = [round(t0, 3), round(time.time(), 3)]
 
 
 def _connect(tenant: Tenant, gateway: Gateway | None) -> tuple[Gateway, bool]:
@@ -281,41 +294,75 @@ def _pull_all(
             if lease is None:
                 report.skipped_streams[stream.name] = SKIPPED
                 continue
-            ctx = PullContext(
-                tenant.name,
-                gw,
-                store,
-                version,
-                lookback=float(tenant.schedule.lookback_seconds),
-                page_size=tenant.connection.page_size,
-                lease_for=_const(lease),
-                run_id=report.run_id,
-                stop=stop,
-                server_fields=gw.capabilities.fields,
-                after_page=after_page,
-            )
-            emit("stream", {"stream": stream.name, "model": stream.model})
-            try:
-                res: StreamResult = pull_stream(ctx, stream, full=full)
-                if _sweep_due(store, tenant, stream.name, sweep, lease) and not stop.is_set():
-                    swept = sweep_stream(ctx, stream)
-                    if not swept.interrupted:
-                        res.deleted, res.archived = swept.deleted, swept.archived
-                        store.set_cursor(
-                            tenant.name,
-                            f"@sweep:{stream.name}",
-                            {"v": 1, "at": time.time()},
-                            lease=lease,
-                        )
-            except (ConnectorError, StaleLeaseError) as exc:
-                report.errors.append(f"{stream.name}: {type(exc).__name__}: {exc}")
-                continue
-            report.streams[stream.name] = res.counts()
-            if res.quarantined:
-                report.notes.append(f"{stream.name}: {res.quarantined} record(s) quarantined")
-            if res.interrupted:
-                report.interrupted = True
-                return
+            with _timed(report, stream.name):
+                if _pull_one(
+                    tenant,
+                    store,
+                    gw,
+                    stream,
+                    lease,
+                    report,
+                    full,
+                    sweep,
+                    stop,
+                    emit,
+                    after_page,
+                    version,
+                ):
+                    return
+
+
+def _pull_one(
+    tenant: Tenant,
+    store: Store,
+    gw: Gateway,
+    stream: st.Stream,
+    lease: Lease,
+    report: RunReport,
+    full: bool,
+    sweep: bool,
+    stop: threading.Event,
+    emit: Progress,
+    after_page: Callable[[str, int], None] | None,
+    version: str,
+) -> bool:
+    """Pull (and sweep when due) one stream under its lease; True when interrupted."""
+    ctx = PullContext(
+        tenant.name,
+        gw,
+        store,
+        version,
+        lookback=float(tenant.schedule.lookback_seconds),
+        page_size=tenant.connection.page_size,
+        lease_for=_const(lease),
+        run_id=report.run_id,
+        stop=stop,
+        server_fields=gw.capabilities.fields,
+        after_page=after_page,
+    )
+    emit("stream", {"stream": stream.name, "model": stream.model})
+    try:
+        res: StreamResult = pull_stream(ctx, stream, full=full)
+        if _sweep_due(store, tenant, stream.name, sweep, lease) and not stop.is_set():
+            swept = sweep_stream(ctx, stream)
+            if not swept.interrupted:
+                res.deleted, res.archived = swept.deleted, swept.archived
+                store.set_cursor(
+                    tenant.name,
+                    f"@sweep:{stream.name}",
+                    {"v": 1, "at": time.time()},
+                    lease=lease,
+                )
+    except (ConnectorError, StaleLeaseError) as exc:
+        report.errors.append(f"{stream.name}: {type(exc).__name__}: {exc}")
+        return False
+    report.streams[stream.name] = res.counts()
+    if res.quarantined:
+        report.notes.append(f"{stream.name}: {res.quarantined} record(s) quarantined")
+    if res.interrupted:
+        report.interrupted = True
+        return True
+    return False
 
 
 def _sweep_due(store: Store, tenant: Tenant, stream: str, forced: bool, lease: Lease) -> bool:
@@ -350,34 +397,54 @@ def _analyze_and_push(
         if lease is None:
             report.notes.append("analysis and push skipped: another run is analysing this tenant")
             return
-        emit("analyze", {})
-        if dry_run:
-            # Nothing is written: the rules run on the mirror as it is.
-            snap = an.load_snapshot(store, tenant.name)
-            findings = list(tenant.rules(snap, now or datetime.now(UTC)))
-            resolved: list[str] = []
-            open_keys = {f.key for f in findings}
-            resolved = [k for k in store.open_findings(tenant.name) if k not in open_keys]
-            report.analysis = {"open": len(findings), "would_resolve": len(resolved)}
-        else:
-            # Every write of the analysis (findings, analysed marks, @analyze) is fenced.
-            areport, findings = an.analyze(
-                store.fenced(lease),
-                tenant.name,
-                tenant.rules,
-                now=now,
-                full=full,
-                min_interval=float(tenant.schedule.analyze_interval_seconds),
+        with _timed(report, "analyze"):
+            _analyze_then_push(
+                tenant, store, gw, report, dry_run, full, emit, ttl, holder, now, lease
             )
-            resolved = areport.resolved
-            report.analysis = areport.counts()
-        report.open_findings = len(findings)
-        with _leased(store, f"{tenant.name}:push", ttl, holder, dry_run=dry_run) as please:
-            if please is None:
-                report.notes.append("push skipped: another run is pushing for this tenant")
-                return
-            emit("push", {"findings": len(findings)})
-            try:
+
+
+def _analyze_then_push(
+    tenant: Tenant,
+    store: Store,
+    gw: Gateway,
+    report: RunReport,
+    dry_run: bool,
+    full: bool,
+    emit: Progress,
+    ttl: float,
+    holder: str,
+    now: datetime | None,
+    lease: Lease,
+) -> None:
+    emit("analyze", {})
+    if dry_run:
+        # Nothing is written: the rules run on the mirror as it is.
+        snap = an.load_snapshot(store, tenant.name)
+        findings = list(tenant.rules(snap, now or datetime.now(UTC)))
+        resolved: list[str] = []
+        open_keys = {f.key for f in findings}
+        resolved = [k for k in store.open_findings(tenant.name) if k not in open_keys]
+        report.analysis = {"open": len(findings), "would_resolve": len(resolved)}
+    else:
+        # Every write of the analysis (findings, analysed marks, @analyze) is fenced.
+        areport, findings = an.analyze(
+            store.fenced(lease),
+            tenant.name,
+            tenant.rules,
+            now=now,
+            full=full,
+            min_interval=float(tenant.schedule.analyze_interval_seconds),
+        )
+        resolved = areport.resolved
+        report.analysis = areport.counts()
+    report.open_findings = len(findings)
+    with _leased(store, f"{tenant.name}:push", ttl, holder, dry_run=dry_run) as please:
+        if please is None:
+            report.notes.append("push skipped: another run is pushing for this tenant")
+            return
+        emit("push", {"findings": len(findings)})
+        try:
+            with _timed(report, "push"):
                 preport = ps.push(
                     tenant.name,
                     gw,
@@ -389,14 +456,14 @@ def _analyze_and_push(
                     lease=please,
                     dry_run=dry_run,
                 )
-            except ps.PushError as exc:
-                report.errors.append(str(exc))
-                return
-            report.plan = preport.planned
-            report.notes.extend(preport.notes)
-            if not dry_run:
-                report.push = preport.counts()
-                report.errors.extend(preport.errors)
+        except ps.PushError as exc:
+            report.errors.append(str(exc))
+            return
+        report.plan = preport.planned
+        report.notes.extend(preport.notes)
+        if not dry_run:
+            report.push = preport.counts()
+            report.errors.extend(preport.errors)
     if not dry_run and tenant.notify.webhooks:
         fresh = store.unnotified(tenant.name)
         if fresh:
