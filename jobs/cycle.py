@@ -434,6 +434,7 @@ def _analyze_then_push(
             now=now,
             full=full,
             min_interval=float(tenant.schedule.analyze_interval_seconds),
+            full_every=tenant.schedule.analyze_full_interval_hours * 3600,
         )
         resolved = areport.resolved
         report.analysis = areport.counts()
@@ -465,12 +466,10 @@ def _analyze_then_push(
             report.push = preport.counts()
             report.errors.extend(preport.errors)
     if not dry_run and tenant.notify.webhooks:
-        fresh = store.unnotified(tenant.name)
-        if fresh:
-            nrep = nt.notify(tenant.name, fresh, tenant.notify)
-            store.mark_notified(tenant.name, nrep.delivered_keys)
-            report.notified = nrep.sent
-            report.errors.extend(nrep.errors)
+        # Delivery is kept per (webhook, finding): a failing webhook re-sends to nobody else.
+        nrep = nt.deliver(tenant.name, store, tenant.notify)
+        report.notified = nrep.sent
+        report.errors.extend(nrep.errors)
     elif not dry_run:
         # Without webhooks there is nobody to tell: mark them so a later webhook gets only news.
         store.mark_notified(tenant.name, [f.key for f in findings])
