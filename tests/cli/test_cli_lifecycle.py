@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import KEY_VAR, run_cli, svcsync_argv, write_config
-from pydantic import SecretStr
+from helpers import KEY_VAR, admin_client, run_cli, svcsync_argv, write_config
 
-from connector import ConnectionSettings, OdooClient
+from connector import OdooClient
 from odoosim import SimServer
 
 
@@ -39,14 +38,7 @@ def config(sim: SimServer, workdir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def admin(sim: SimServer) -> Iterator[OdooClient]:
-    settings = ConnectionSettings(
-        url=sim.url,
-        database=sim.database,
-        login=sim.admin_login,
-        api_key=SecretStr(sim.admin_password),
-    )
-    with OdooClient(settings) as client:
-        client.connect()
+    with admin_client(sim) as client:
         yield client
 
 

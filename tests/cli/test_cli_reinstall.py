@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import KEY_VAR, run_cli, write_config
-from pydantic import SecretStr
+from helpers import KEY_VAR, admin_client, run_cli, write_config
 
-from connector import ConnectionSettings, OdooClient
+from connector import OdooClient
 from odoosim import SimServer
 
 FLAGGED = ("res.partner", "sale.order", "account.move")
@@ -26,14 +25,7 @@ def sim() -> Iterator[SimServer]:
 
 @pytest.fixture
 def admin(sim: SimServer) -> Iterator[OdooClient]:
-    settings = ConnectionSettings(
-        url=sim.url,
-        database=sim.database,
-        login=sim.admin_login,
-        api_key=SecretStr(sim.admin_password),
-    )
-    with OdooClient(settings) as client:
-        client.connect()
+    with admin_client(sim) as client:
         yield client
 
 

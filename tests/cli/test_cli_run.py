@@ -7,9 +7,7 @@ install the plugin, dry-run, run, run again, look at status and findings, run th
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 import time
 import tomllib
 from collections.abc import Iterator
@@ -18,10 +16,16 @@ from typing import Any
 
 import pytest
 import tomli_w
-from helpers import KEY_VAR, run_cli, svcsync_argv, write_config
-from pydantic import SecretStr
+from helpers import (
+    KEY_VAR,
+    admin_client,
+    run_cli,
+    start_logged,
+    wait_for_runs,
+    write_config,
+)
 
-from connector import ConnectionSettings, OdooClient
+from connector import OdooClient
 from odoosim import SimServer
 
 WRITE_MODELS = (
@@ -52,14 +56,7 @@ def config(sim: SimServer, workdir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def admin(sim: SimServer) -> Iterator[OdooClient]:
-    settings = ConnectionSettings(
-        url=sim.url,
-        database=sim.database,
-        login=sim.admin_login,
-        api_key=SecretStr(sim.admin_password),
-    )
-    with OdooClient(settings) as client:
-        client.connect()
+    with admin_client(sim) as client:
         yield client
 
 
@@ -216,30 +213,14 @@ def test_daemon_runs_two_cycles_then_stops_on_sigterm(sim: SimServer, workdir: P
         "schedule": {"pull_interval_seconds": 5, "analyze_interval_seconds": 5},
     }
     cfg.write_text(tomli_w.dumps(doc))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SVCSYNC_")}
-    env.update(_env(sim))
-    # Logs go to a file, not a pipe nobody reads while waiting (a full pipe would block it).
     log_path = workdir / "daemon.log"
-    with log_path.open("w") as log_file:
-        proc = subprocess.Popen(
-            svcsync_argv(
-                "daemon", "--config", str(cfg), "--log-format", "json", "--log-level", "info"
-            ),
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-            text=True,
-            env=env,
-        )
+    proc = start_logged(
+        ["daemon", "--config", str(cfg), "--log-format", "json", "--log-level", "info"],
+        _env(sim),
+        log_path,
+    )
     try:
-        deadline = time.monotonic() + 120
-        finished = 0
-        while time.monotonic() < deadline and finished < 2:
-            time.sleep(1)
-            assert proc.poll() is None, log_path.read_text()[-3000:]
-            status = run_cli("status", "--json", "--config", str(cfg), env=_env(sim))
-            if status.returncode == 0:
-                finished = int(json.loads(status.stdout)["tenants"][0]["runs_finished"])
-        assert finished >= 2, "no two cycles in 120 s:\n" + log_path.read_text()[-3000:]
+        wait_for_runs(proc, cfg, _env(sim), log_path, runs=2)
         proc.send_signal(signal.SIGTERM)
         started = time.monotonic()
         proc.wait(timeout=10)

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import tomli_w
-from helpers import KEY_VAR, run_cli, svcsync_argv, write_config
+from helpers import KEY_VAR, run_cli, start_logged, wait_for_runs, write_config
 
 from odoosim import SimServer
 
@@ -72,27 +69,12 @@ def test_defer_queues_one_job_then_a_worker_runs_it_and_stops_on_sigterm(
     assert again.returncode == 0, again.stderr
     assert "main:all: already queued" in again.stdout  # the queueing lock: never two waiting
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SVCSYNC_")}
-    env.update(_env(sim))
     log_path = tmp_path / "worker.log"
-    with log_path.open("w") as log_file:
-        proc = subprocess.Popen(
-            svcsync_argv("worker", "--config", str(cfg), "--log-format", "json"),
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-            text=True,
-            env=env,
-        )
+    proc = start_logged(
+        ["worker", "--config", str(cfg), "--log-format", "json"], _env(sim), log_path
+    )
     try:
-        deadline = time.monotonic() + 120
-        finished = 0
-        while time.monotonic() < deadline and finished < 1:
-            time.sleep(1)
-            assert proc.poll() is None, log_path.read_text()[-3000:]
-            status = run_cli("status", "--json", "--config", str(cfg), env=_env(sim))
-            if status.returncode == 0:
-                finished = int(json.loads(status.stdout)["tenants"][0]["runs_finished"])
-        assert finished >= 1, "the queued cycle did not run:\n" + log_path.read_text()[-3000:]
+        wait_for_runs(proc, cfg, _env(sim), log_path, runs=1)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
         assert proc.returncode == 0, log_path.read_text()[-3000:]
