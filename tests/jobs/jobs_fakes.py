@@ -311,3 +311,33 @@ class FakeWriter(FakeClient):
     def activity_done(self, activity_ids: Sequence[int], feedback: str = "") -> None:
         for rid in activity_ids:
             self.records.get("mail.activity", {}).pop(rid, None)
+
+
+def put_companies(client: FakeOdoo, count: int) -> None:
+    """``count`` company partners ``P0``..``P<count-1>`` (the records most jobs tests page)."""
+    for i in range(count):
+        client.put(
+            "res.partner",
+            {
+                "name": f"P{i}",
+                "display_name": f"P{i}",
+                "commercial_partner_id": [1, "Co"],
+                "is_company": True,
+                "active": True,
+            },
+        )
+
+
+def fake_connection(database: str, page_size: int = 100) -> Any:
+    """Connection settings of a tenant whose client is a fake (never dialled)."""
+    from pydantic import SecretStr
+
+    from connector.settings import ConnectionSettings
+
+    return ConnectionSettings(
+        url="http://127.0.0.1:8069",
+        database=database,
+        login="bot",
+        api_key=SecretStr("k"),
+        page_size=page_size,
+    )

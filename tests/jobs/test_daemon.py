@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from jobs_fakes import FakeClient
+from jobs_fakes import FakeClient, fake_connection, put_companies
 from pydantic import SecretStr
 
 from connector.settings import ConnectionSettings
@@ -80,26 +80,10 @@ def test_two_runners_on_one_store_never_pull_the_same_stream_at_once(
 ) -> None:
     watched = Watched()
     watched.active, watched.overlap = {}, []
-    for i in range(300):
-        watched.put(
-            "res.partner",
-            {
-                "name": f"P{i}",
-                "display_name": f"P{i}",
-                "commercial_partner_id": [1, "Co"],
-                "is_company": True,
-                "active": True,
-            },
-        )
+    put_companies(watched, 300)
     tenant = Tenant(
         name="t",
-        connection=ConnectionSettings(
-            url="http://127.0.0.1:8069",
-            database="t",
-            login="bot",
-            api_key=SecretStr("k"),
-            page_size=100,
-        ),
+        connection=fake_connection("t"),
         rules=lambda _s, _n: [],
         client_factory=lambda _s: watched,  # type: ignore[arg-type,return-value]
     )

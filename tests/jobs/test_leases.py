@@ -11,12 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from jobs_fakes import FakeClient
+from jobs_fakes import FakeClient, fake_connection, put_companies
 from jobs_sim import admin_client, duplicates, install_plugin, odoo_counts, tenant_for
-from pydantic import SecretStr
 
 from connector.client import OdooClient
-from connector.settings import ConnectionSettings
 from jobs.config import ScheduleConfig
 from jobs.cycle import RunReport, Tenant, run_cycle, run_sweep
 from jobs.state import Store
@@ -98,26 +96,10 @@ class _SlowPages(FakeClient):
 
 def test_a_pull_longer_than_the_lease_ttl_keeps_its_lease(store: Store) -> None:
     client = _SlowPages()
-    for i in range(700):
-        client.put(
-            "res.partner",
-            {
-                "name": f"P{i}",
-                "display_name": f"P{i}",
-                "commercial_partner_id": [1, "Co"],
-                "is_company": True,
-                "active": True,
-            },
-        )
+    put_companies(client, 700)
     tenant = Tenant(
         name="slow",
-        connection=ConnectionSettings(
-            url="http://127.0.0.1:8069",
-            database="slow",
-            login="bot",
-            api_key=SecretStr("k"),
-            page_size=100,
-        ),
+        connection=fake_connection("slow"),
         rules=lambda _s, _n: [],
         # 1 s (below the config's floor of 10 s) against a 2.5 s pull: each page renews it.
         schedule=ScheduleConfig.model_construct(lease_seconds=1),

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from jobs_fakes import FakeClient
+from jobs_fakes import FakeClient, put_companies
 from pydantic import SecretStr
 
 from connector.settings import ConnectionSettings
@@ -152,17 +152,7 @@ def test_a_tenants_cycle_and_sweep_due_together_take_turns(tmp_path: Path) -> No
     # waits for the first instead of racing it, and neither skips a stream.
     store = open_store(f"sqlite:///{tmp_path / 's.db'}")
     client = _Counting()
-    for i in range(300):
-        client.put(
-            "res.partner",
-            {
-                "name": f"P{i}",
-                "display_name": f"P{i}",
-                "commercial_partner_id": [1, "Co"],
-                "is_company": True,
-                "active": True,
-            },
-        )
+    put_companies(client, 300)
     t = tenant("t", client)
     t.schedule = ScheduleConfig(
         pull_interval_seconds=3600, sweep_interval_hours=1 / 3600, misfire_grace_seconds=30
