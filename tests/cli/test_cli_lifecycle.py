@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import KEY_VAR, admin_client, run_cli, svcsync_argv, write_config
+from helpers import admin_client, run_cli, sim_env, svcsync_argv, write_config
 
 from connector import OdooClient
 from odoosim import SimServer
@@ -42,24 +42,21 @@ def admin(sim: SimServer) -> Iterator[OdooClient]:
         yield client
 
 
-def _env(sim: SimServer) -> dict[str, str]:
-    assert sim.bot_api_key
-    return {KEY_VAR: sim.bot_api_key, "SVCSYNC_ADMIN_API_KEY": sim.admin_password}
-
-
 def _status(sim: SimServer, config: Path) -> dict[str, dict]:
-    done = run_cli("status", "--json", "--config", str(config), env=_env(sim))
+    done = run_cli("status", "--json", "--config", str(config), env=sim_env(sim))
     assert done.returncode == 0, done.stderr
     tenant = json.loads(done.stdout)["tenants"][0]
     return {s["stream"]: s for s in tenant["streams"]}
 
 
 def test_a_stream_alone_then_all_then_full(sim: SimServer, config: Path, admin: OdooClient) -> None:
-    install = run_cli("erp", "install", "--login", "admin", "--config", str(config), env=_env(sim))
+    install = run_cli(
+        "erp", "install", "--login", "admin", "--config", str(config), env=sim_env(sim)
+    )
     assert install.returncode == 0, install.stderr
 
     one = run_cli(
-        "run", "--once", "--stream", "orders", "--json", "--config", str(config), env=_env(sim)
+        "run", "--once", "--stream", "orders", "--json", "--config", str(config), env=sim_env(sim)
     )
     assert one.returncode == 0, one.stderr
     tenant = json.loads(one.stdout)["tenants"][0]
@@ -68,7 +65,7 @@ def test_a_stream_alone_then_all_then_full(sim: SimServer, config: Path, admin: 
     assert tenant["streams"]["orders"]["read"] == orders
     assert set(_status(sim, config)) == {"orders"}
 
-    every = run_cli("run", "--once", "--json", "--config", str(config), env=_env(sim))
+    every = run_cli("run", "--once", "--json", "--config", str(config), env=sim_env(sim))
     assert every.returncode == 0, every.stderr
     streams = _status(sim, config)
     assert {"orders", "order_lines", "invoices", "partners", "moves"} <= set(streams)
@@ -77,7 +74,7 @@ def test_a_stream_alone_then_all_then_full(sim: SimServer, config: Path, admin: 
 
     # Incremental: nothing changed, so the next run reads only the lookback overlap; --full
     # re-reads every record of every stream whatever the cursors say.
-    full = run_cli("run", "--once", "--full", "--json", "--config", str(config), env=_env(sim))
+    full = run_cli("run", "--once", "--full", "--json", "--config", str(config), env=sim_env(sim))
     assert full.returncode == 0, full.stderr
     read = json.loads(full.stdout)["tenants"][0]["streams"]
     assert read["orders"]["read"] == orders
@@ -85,7 +82,7 @@ def test_a_stream_alone_then_all_then_full(sim: SimServer, config: Path, admin: 
         read["partners"]["read"]
         >= admin.search_count("res.partner", [], context={"active_test": False}) - 5
     )  # the bot's source filter may leave out a few structural partners
-    again = run_cli("run", "--once", "--json", "--config", str(config), env=_env(sim))
+    again = run_cli("run", "--once", "--json", "--config", str(config), env=sim_env(sim))
     assert again.returncode == 0, again.stderr
     tenants = json.loads(again.stdout)["tenants"][0]
     assert tenants["push"].get("created", 0) == 0, tenants["push"]
@@ -99,7 +96,7 @@ def test_a_stream_failing_mid_run_exits_1_and_status_names_the_stream(
     )
     try:
         failed = run_cli(
-            "run", "--once", "--stream", "moves", "--config", str(config), env=_env(sim)
+            "run", "--once", "--stream", "moves", "--config", str(config), env=sim_env(sim)
         )
     finally:
         sim.faults.clear()
@@ -115,7 +112,9 @@ def test_uninstall_after_real_cycles_leaves_nothing(
     sim: SimServer, config: Path, admin: OdooClient
 ) -> None:
     assert admin.search_count("ir.model.data", [("module", "=", "svcsync")]) > 0
-    done = run_cli("erp", "uninstall", "--login", "admin", "--config", str(config), env=_env(sim))
+    done = run_cli(
+        "erp", "uninstall", "--login", "admin", "--config", str(config), env=sim_env(sim)
+    )
     assert done.returncode == 0, done.stderr
     assert admin.search_count("ir.model.fields", [("name", "like", "x_svc_")]) == 0
     assert admin.search_count("ir.ui.view", [("name", "ilike", "svcsync")]) == 0

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import KEY_VAR, admin_client, run_cli, write_config
+from helpers import admin_client, run_cli, sim_env, write_config
 
 from connector import OdooClient
 from odoosim import SimServer
@@ -29,12 +29,8 @@ def admin(sim: SimServer) -> Iterator[OdooClient]:
         yield client
 
 
-def _env(sim: SimServer) -> dict[str, str]:
-    return {KEY_VAR: sim.bot_api_key, "SVCSYNC_ADMIN_API_KEY": sim.admin_password}
-
-
 def _cli(sim: SimServer, config: Path, *args: str) -> None:
-    done = run_cli(*args, "--config", str(config), env=_env(sim), timeout=300)
+    done = run_cli(*args, "--config", str(config), env=sim_env(sim), timeout=300)
     assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
 
 

@@ -20,6 +20,7 @@ from helpers import (
     KEY_VAR,
     admin_client,
     run_cli,
+    sim_env,
     start_logged,
     wait_for_runs,
     write_config,
@@ -60,10 +61,6 @@ def admin(sim: SimServer) -> Iterator[OdooClient]:
         yield client
 
 
-def _env(sim: SimServer) -> dict[str, str]:
-    return {KEY_VAR: sim.bot_api_key, "SVCSYNC_ADMIN_API_KEY": sim.admin_password}
-
-
 def _odoo_counts(client: OdooClient) -> dict[str, int]:
     counts = {}
     for model in WRITE_MODELS:
@@ -82,7 +79,7 @@ def _odoo_counts(client: OdooClient) -> dict[str, int]:
 
 
 def test_erp_install(sim: SimServer, config: Path) -> None:
-    proc = run_cli("erp", "install", "--login", "admin", "--config", str(config), env=_env(sim))
+    proc = run_cli("erp", "install", "--login", "admin", "--config", str(config), env=sim_env(sim))
     assert proc.returncode == 0, proc.stderr
     assert "plugin installed" in proc.stdout
 
@@ -104,7 +101,9 @@ def _last_writes(client: OdooClient) -> dict[str, tuple[str, int] | None]:
 def test_dry_run_writes_nothing(sim: SimServer, config: Path, admin: OdooClient) -> None:
     before, writes_before = _odoo_counts(admin), _last_writes(admin)
     sim.stats.reset()
-    proc = run_cli("run", "--once", "--dry-run", "--config", str(config), "--json", env=_env(sim))
+    proc = run_cli(
+        "run", "--once", "--dry-run", "--config", str(config), "--json", env=sim_env(sim)
+    )
     assert proc.returncode == 0, proc.stderr
     plan = json.loads(proc.stdout)
     assert plan["dry_run"] is True
@@ -131,7 +130,7 @@ def _planned_rules(config: Path, env: dict[str, str]) -> dict[str, int]:
 def test_thresholds_in_the_toml_reach_the_rules(sim: SimServer, workdir: Path) -> None:
     """TOML (and its SVCSYNC_RULES__ override) -> settings -> service.rules.build -> findings."""
     default = write_config(workdir / "rules-default.toml", sim, workdir / "rules-default.db")
-    base = _planned_rules(default, _env(sim))
+    base = _planned_rules(default, sim_env(sim))
     assert base.get("billing.overdue", 0) > 0 and base.get("orders.stuck", 0) > 0, base
 
     doc = tomllib.loads(default.read_text())
@@ -139,7 +138,7 @@ def test_thresholds_in_the_toml_reach_the_rules(sim: SimServer, workdir: Path) -
     doc["rules"] = {"billing": {"overdue_days": 100_000}}
     changed = workdir / "rules-changed.toml"
     changed.write_text(tomli_w.dumps(doc))
-    env = {**_env(sim), "SVCSYNC_RULES__ORDERS__STUCK_DAYS": "100000"}
+    env = {**sim_env(sim), "SVCSYNC_RULES__ORDERS__STUCK_DAYS": "100000"}
     after = _planned_rules(changed, env)
     assert "billing.overdue" not in after, after  # from the file
     assert "orders.stuck" not in after, after  # from the environment
@@ -150,14 +149,14 @@ def test_run_once_pushes_and_second_run_duplicates_nothing(
     sim: SimServer, config: Path, admin: OdooClient
 ) -> None:
     before = _odoo_counts(admin)
-    first = run_cli("run", "--once", "--config", str(config), env=_env(sim))
+    first = run_cli("run", "--once", "--config", str(config), env=sim_env(sim))
     assert first.returncode == 0, first.stderr
     after_first = _odoo_counts(admin)
     created = {k: after_first[k] - before[k] for k in before}
     assert created["ir.model.data/svcsync"] > 0
     assert created["purchase.order.line"] > 0
     assert sum(v for k, v in created.items() if k.endswith("/flagged")) > 0
-    second = run_cli("run", "--once", "--config", str(config), env=_env(sim))
+    second = run_cli("run", "--once", "--config", str(config), env=sim_env(sim))
     assert second.returncode == 0, second.stderr
     after_second = _odoo_counts(admin)
     for model in (
@@ -170,7 +169,7 @@ def test_run_once_pushes_and_second_run_duplicates_nothing(
 
 
 def test_status_json(sim: SimServer, config: Path) -> None:
-    proc = run_cli("status", "--json", "--config", str(config), env=_env(sim))
+    proc = run_cli("status", "--json", "--config", str(config), env=sim_env(sim))
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     (tenant,) = report["tenants"]
@@ -186,12 +185,12 @@ def test_status_json(sim: SimServer, config: Path) -> None:
 
 
 def test_findings_json(sim: SimServer, config: Path) -> None:
-    proc = run_cli("findings", "--json", "--config", str(config), env=_env(sim))
+    proc = run_cli("findings", "--json", "--config", str(config), env=sim_env(sim))
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)["findings"]
     assert rows and {"key", "rule", "severity", "subject_model", "subject_id"} <= set(rows[0])
     opened = json.loads(
-        run_cli("findings", "--open", "--json", "--config", str(config), env=_env(sim)).stdout
+        run_cli("findings", "--open", "--json", "--config", str(config), env=sim_env(sim)).stdout
     )["findings"]
     assert {r["key"] for r in opened} <= {r["key"] for r in rows}
     assert all(r["status"] == "open" for r in opened)
@@ -216,11 +215,11 @@ def test_daemon_runs_two_cycles_then_stops_on_sigterm(sim: SimServer, workdir: P
     log_path = workdir / "daemon.log"
     proc = start_logged(
         ["daemon", "--config", str(cfg), "--log-format", "json", "--log-level", "info"],
-        _env(sim),
+        sim_env(sim),
         log_path,
     )
     try:
-        wait_for_runs(proc, cfg, _env(sim), log_path, runs=2)
+        wait_for_runs(proc, cfg, sim_env(sim), log_path, runs=2)
         proc.send_signal(signal.SIGTERM)
         started = time.monotonic()
         proc.wait(timeout=10)
@@ -248,7 +247,7 @@ def test_one_tenant_refused_does_not_stop_the_other(sim: SimServer, workdir: Pat
         "state": {"url": f"sqlite:///{workdir / 'two.db'}"},
     }
     cfg.write_text(tomli_w.dumps(doc))
-    env = {**_env(sim), "SVCSYNC_TEST_WRONG_KEY": "wrong-key-123456"}
+    env = {**sim_env(sim), "SVCSYNC_TEST_WRONG_KEY": "wrong-key-123456"}
     proc = run_cli("run", "--once", "--config", str(cfg), "--json", env=env)
     assert proc.returncode == 3, proc.stderr
     lines = [x for x in proc.stderr.splitlines() if x.startswith("svcsync:")]
@@ -262,7 +261,7 @@ def test_one_tenant_refused_does_not_stop_the_other(sim: SimServer, workdir: Pat
 def test_json_logs_are_one_object_per_line(sim: SimServer, config: Path, workdir: Path) -> None:
     ok = run_cli(
         "run", "--once", "--config", str(config), "--log-format", "json", "--log-level", "info",
-        env=_env(sim),
+        env=sim_env(sim),
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr
     records = [json.loads(line) for line in ok.stderr.splitlines() if line.strip()]
@@ -275,7 +274,7 @@ def test_json_logs_are_one_object_per_line(sim: SimServer, config: Path, workdir
     bad.write_text(tomli_w.dumps(doc))
     refused = run_cli(
         "run", "--once", "--config", str(bad), "--log-format", "json",
-        env={**_env(sim), KEY_VAR: "wrong-key-0000"},
+        env={**sim_env(sim), KEY_VAR: "wrong-key-0000"},
     )  # fmt: skip
     assert refused.returncode == 3
     (line,) = [json.loads(x) for x in refused.stderr.splitlines() if x.strip()]

@@ -1,12 +1,16 @@
-"""Fixtures of the jobs/ tests: a state store on SQLite and on PostgreSQL."""
+"""Fixtures of the jobs/ tests: a state store on SQLite and on PostgreSQL, and the admin
+client of a module's simulator with the ERP plugin installed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from jobs_sim import admin_client, install_plugin
 
+from connector import OdooClient
 from jobs.state import Store, open_store
 
 
@@ -24,6 +28,16 @@ def store(store_url: str) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture
+def admin(sim: Any) -> Iterator[OdooClient]:
+    """The administrator of the module's ``sim`` (each module defines its own simulator), with
+    the ERP plugin's fields, activity type and tag installed: what the push writes to."""
+    client = admin_client(sim)
+    install_plugin(client)
+    yield client
+    client.close()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

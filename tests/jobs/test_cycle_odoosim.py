@@ -30,14 +30,6 @@ def sim() -> Iterator[Any]:
         yield server
 
 
-@pytest.fixture
-def admin(sim: Any) -> Iterator[OdooClient]:
-    client = admin_client(sim)
-    install_plugin(client)
-    yield client
-    client.close()
-
-
 def test_cycle_pushes_every_finding_once_and_resolves_what_was_fixed(
     sim: Any, admin: OdooClient, store: Store
 ) -> None:

@@ -7,11 +7,10 @@ green, note on the ticket)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import closing
 from typing import Any
 
 import pytest
-from jobs_sim import admin_client, install_plugin, tenant_for
+from jobs_sim import tenant_for
 
 from connector.client import OdooClient
 from jobs.actions import token
@@ -46,13 +45,6 @@ def _rules() -> Any:
 def sim() -> Iterator[Any]:
     with SimServer(odoo_version="17", dataset="demo", orders=300, seed=7) as server:
         yield server
-
-
-@pytest.fixture
-def admin(sim: Any) -> Iterator[OdooClient]:
-    with closing(admin_client(sim)) as client:
-        install_plugin(client)
-        yield client
 
 
 def _tenant(sim: Any) -> Tenant:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from jobs_fakes import FakeClient, fake_connection, put_companies
-from jobs_sim import admin_client, duplicates, install_plugin, odoo_counts, tenant_for
+from jobs_sim import duplicates, odoo_counts, tenant_for
 
 from connector.client import OdooClient
 from jobs.config import ScheduleConfig
@@ -25,14 +25,6 @@ from odoosim import SimServer
 def sim() -> Iterator[Any]:
     with SimServer(odoo_version="17", dataset="demo", orders=60, seed=11) as server:
         yield server
-
-
-@pytest.fixture
-def admin(sim: Any) -> Iterator[OdooClient]:
-    client = admin_client(sim)
-    install_plugin(client)
-    yield client
-    client.close()
 
 
 def _together(*calls: Any) -> list[RunReport]:

@@ -22,9 +22,7 @@ from typing import Any
 
 import pytest
 from jobs_sim import (
-    admin_client,
     duplicates,
-    install_plugin,
     mirror_matches,
     odoo_counts,
     tenant_for,
@@ -43,14 +41,6 @@ CHILD = Path(__file__).with_name("daemon_sim_child.py")
 def sim() -> Iterator[Any]:
     with SimServer(odoo_version="17", dataset="demo", orders=60, seed=11) as server:
         yield server
-
-
-@pytest.fixture
-def admin(sim: Any) -> Iterator[OdooClient]:
-    client = admin_client(sim)
-    install_plugin(client)
-    yield client
-    client.close()
 
 
 class Daemon:
