@@ -323,7 +323,7 @@ def analyze(
     for model, rid, version, _payload, _deleted in rows:
         dirty.setdefault(model, {})[rid] = version
     report = AnalyzeReport(dirty_rows=len(rows))
-    if not (rows or full or not marker) and clock() - float(marker.get("at", 0.0)) < min_interval:
+    if not (rows or full or not marker) and _recent(marker, when, clock(), min_interval):
         report.skipped = True
         return report, _open(store, tenant)
     reason = _full_reason(marker, rules, when, full, clock(), full_every)
@@ -684,6 +684,18 @@ def forget(tenant: str | None = None) -> None:
 # ---------------------------------------------------------------------------- opaque rules
 
 
+def _recent(marker: Mapping[str, Any], now: datetime, wall: float, min_interval: float) -> bool:
+    """The last analysis is less than ``min_interval`` old, by the wall clock and by the
+    analysis time (``now``): an analysis asked for a later ``now`` (``run_cycle(now=...)``)
+    is never skipped as "just done" because the wall clock barely moved."""
+    if wall - float(marker.get("at", 0.0)) >= min_interval:
+        return False
+    last = marker.get("now")
+    if last is None:
+        return True
+    return (now - as_utc(datetime.fromisoformat(str(last)))).total_seconds() < min_interval
+
+
 def _analyze_opaque(
     store: Store,
     tenant: str,
@@ -702,8 +714,7 @@ def _analyze_opaque(
     dirty = store.dirty(tenant)
     report.dirty_rows = sum(len(v) for v in dirty.values())
     first = not marker
-    last = float(marker.get("at", 0.0))
-    if not (dirty or full or first) and clock() - last < min_interval:
+    if not (dirty or full or first) and _recent(marker, as_utc(now), clock(), min_interval):
         report.skipped = True
         return report, _open(store, tenant)
     snap = load_snapshot(store, tenant)
