@@ -299,6 +299,9 @@ class Mapping_(Generic[M]):
     _compiled: dict[int, Callable[[Mapping[str, Any], int], dict[str, Any]]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
+    _fused: dict[int, Callable[[Mapping[str, Any], MapContext], bytes | None] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def fields(self, version: str, available: Iterable[str] | None = None) -> list[str]:
         """The explicit RPC field list for ``version`` (never ``fields=[]``).
@@ -438,18 +441,47 @@ class Mapping_(Generic[M]):
     def map_json(self, record: Mapping[str, Any], ctx: MapContext) -> str:
         """``payload_json(self.map(record, ctx))`` without building the model when it need not.
 
-        The pull path stores JSON, not objects.  When every value already has exactly the type
-        its field declares (what the converters produce for a well-formed record), the payload is
-        written from the values in field order with the model's defaults (``_shaper``); anything
-        else -- a missing or ill-typed value, an unknown enum value -- goes through
-        ``model_validate``, so the result, or the ``MappingError``, is the same as ``map``'s.
+        The pull path stores JSON, not objects.  A record as Odoo sends it goes through one
+        generated function (``json_mapper``) from the raw record straight to the payload; when
+        that function is not sure -- a malformed value, a required one missing, an unknown enum
+        value -- the record takes the general path: the values (``_values``), written as they
+        are when every one has exactly its declared type (``_shaper``), else ``model_validate``.
+        Either way the result, or the ``MappingError``, is the same as ``map``'s.
         """
+        if type(ctx.tenant) is str:
+            fused = (
+                self._fused[ctx.major] if ctx.major in self._fused else self.json_mapper(ctx.major)
+            )
+            if fused is not None:
+                out = fused(record, ctx)
+                if out is not None:
+                    return out.decode()
         rec_id, values = self._values(record, ctx)
         if type(ctx.tenant) is str:
             shaped = _shaper(self.target)(values)
             if shaped is not None:
                 return orjson.dumps(shaped, option=_JSON_OPTIONS).decode()
         return payload_json(self._validate(rec_id, values))
+
+    def json_mapper(
+        self, major: int
+    ) -> Callable[[Mapping[str, Any], MapContext], bytes | None] | None:
+        """One generated function ``(record, ctx) -> payload bytes | None`` for ``major``.
+
+        It walks the target class's fields in declaration order (the payload's order): each
+        column's value by its converter's inline fast path, else by ``_lenient`` (the converter
+        and ``_column``'s rules for False, missing and required values, then the field's type
+        test), the computed values, the defaults; then one dict, one ``orjson.dumps``.  It
+        returns None -- "take the general path" -- wherever the general path would raise or
+        coerce, so it never words an error itself.  None instead of a function: the class has
+        something this does not handle (validators, constraints, default factories, an
+        attribute that is not a field).
+        """
+        if major in self._fused:
+            return self._fused[major]
+        fn = _fuse(self, major)
+        self._fused[major] = fn
+        return fn
 
     def map_many(
         self, records: Iterable[Mapping[str, Any]], ctx: MapContext
@@ -584,3 +616,210 @@ def _shaper(cls: type[BaseModel]) -> Callable[[dict[str, Any]], dict[str, Any] |
     shaper = ns["shaper"]
     _SHAPERS[cls] = shaper
     return shaper
+
+
+# --------------------------------------------------------------------------- fused JSON mappers
+
+_BAIL: Any = object()
+
+# What each inline fast path (``_FAST``) yields, for the static type test of ``_fuse``.
+_FAST_TYPE: dict[Convert, Any] = {
+    _m2o_id: int,
+    _m2o_name: str,
+    _text: str,
+    _number: float,
+    _integer: int,
+    _boolean: bool,
+    _datetime: datetime,  # from the cache: always UTC-aware (fromisoformat of "...+00:00")
+    _date: date,
+    _x2many: tuple[int, ...],
+}
+
+
+def _accepts(annotation: Any, produced: Any) -> bool:
+    """True when every value of type ``produced`` is valid as is for ``annotation``."""
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_accepts(a, produced) for a in get_args(annotation))
+    return bool(annotation == produced)
+
+
+def _plain_model(cls: type[BaseModel]) -> bool:
+    """No validators, serializers, constraints or default factories: the payload of valid
+    values is the values themselves (what the shaper and the fused mappers rely on)."""
+    decs = cls.__pydantic_decorators__
+    if any(
+        (
+            decs.validators,
+            decs.field_validators,
+            decs.root_validators,
+            decs.model_validators,
+            decs.field_serializers,
+            decs.model_serializers,
+            decs.computed_fields,
+        )
+    ):
+        return False
+    return all(
+        not info.metadata and info.default_factory is None for info in cls.model_fields.values()
+    )
+
+
+def _lenient(
+    convert: Convert,
+    src: str,
+    required: bool,
+    nullable: bool,
+    field_required: bool,
+    default: Any,
+    test: Callable[[Any], bool],
+) -> Callable[[Any], Any]:
+    """One column off its fast path: ``Mapping_._column``'s rules, then the field's type test;
+    ``_BAIL`` wherever the general path would raise or coerce."""
+
+    def run(raw: Any) -> Any:
+        if raw is _MISSING:
+            if required:
+                return _BAIL
+            value = None
+        else:
+            try:
+                value = convert(raw, src)
+            except _Bad:
+                return _BAIL
+            if value is None:
+                if required:
+                    return _BAIL
+            elif required and value == "":
+                return _BAIL
+        if value is None and not (nullable and raw is not _MISSING):
+            # Left out of the values: the field's default (pydantic does not validate it).
+            return _BAIL if field_required else default
+        return value if test(value) else _BAIL
+
+    return run
+
+
+def _fuse(
+    table: Mapping_[Any], major: int
+) -> Callable[[Mapping[str, Any], MapContext], bytes | None] | None:
+    """The generated function behind ``Mapping_.json_mapper`` (None: not fusable)."""
+    cls = table.target
+    if not _plain_model(cls):
+        return None
+    fields = cls.model_fields
+    plan = table.plan(major)
+    by_target: dict[str, tuple[int, tuple[str, str, Convert, bool]]] = {}
+    for i, column in enumerate(plan):
+        if column[0] not in fields or column[0] in by_target or column[0] in table.computed:
+            return None
+        by_target[column[0]] = (i, column)
+    if any(t not in fields for t in table.computed):
+        return None
+    ns: dict[str, Any] = {
+        "MISSING": _MISSING,
+        "BAIL": _BAIL,
+        "Bad": _Bad,
+        "UTC": UTC,
+        "datetime": datetime,
+        "date": date,
+        "int_only": _INT_ONLY,
+        "dt_get": _DT_CACHE.get,
+        "date_get": _DATE_CACHE.get,
+        "dumps": orjson.dumps,
+        "OPTIONS": _JSON_OPTIONS,
+        "MODEL": table.odoo_model,
+    }
+    lines = [
+        "def fused(record, ctx):",
+        "    get = record.get",
+        "    rec_id = get('id')",
+        "    if type(rec_id) is not int:",
+        "        return None",
+    ]
+    out: list[str] = []
+    later: list[tuple[int, str]] = []  # computed: after every column, as in _values
+    for j, (name, info) in enumerate(fields.items()):
+        var = f"v{j}"
+        out.append(f"{name!r}: {var}")
+        if name == "ref" and info.annotation is ErpRef:
+            lines += [
+                f"    name = get({table.name_field!r})",
+                "    if not isinstance(name, str):",
+                "        name = ''",
+                f"    {var} = {{'tenant': ctx.tenant, 'model': MODEL, 'id': rec_id, 'name': name}}",
+            ]
+            continue
+        required_field = info.is_required()
+        ns[f"d{j}"] = None if required_field else info.default
+        test = _type_test("x", info.annotation, ns)
+        if name in table.computed:
+            if test is None:
+                return None
+            later.append((j, name))
+            ns[f"test{j}"] = eval(f"lambda x: {test}", ns)
+            continue
+        if name not in by_target:
+            if required_field:
+                return None
+            lines.append(f"    {var} = d{j}")
+            continue
+        if test is None:
+            return None
+        i, (target, src, convert, required) = by_target[name]
+        ns[f"test{j}"] = eval(f"lambda x: {test}", ns)  # generated from the annotation
+        ns[f"lenient{j}"] = _lenient(
+            convert,
+            src,
+            required,
+            target in _NULLABLE_OK,
+            required_field,
+            ns[f"d{j}"],
+            ns[f"test{j}"],
+        )
+        lines.append(f"    raw = get({src!r}, MISSING)")
+        fast = _FAST.get(convert)
+        if fast is not None:
+            cond, expr = fast
+            if not _accepts(info.annotation, _FAST_TYPE[convert]):
+                if expr not in ("raw", "hit", "raw[0]", "raw[1]"):
+                    cond = ""
+                else:
+                    cond = f"({cond}) and test{j}({expr})"
+            if cond:
+                lines += [f"    if {cond}:", f"        {var} = {expr}", "    else:"]
+                indent = "        "
+            else:
+                indent = "    "
+        else:
+            indent = "    "
+        lines += [
+            f"{indent}{var} = lenient{j}(raw)",
+            f"{indent}if {var} is BAIL:",
+            f"{indent}    return None",
+        ]
+    if later:
+        mapped = ", ".join(f"{t!r}: v{list(fields).index(t)}" for t in by_target if t in fields)
+        lines.append(f"    values = {{{mapped}}}")
+        for j, name in later:
+            ns[f"compute{j}"] = table.computed[name]
+            nullable = name in _NULLABLE_OK
+            lines += [
+                "    try:",
+                f"        v{j} = compute{j}(record, values, ctx)",
+                "    except Bad:",
+                "        return None",
+            ]
+            if not nullable:
+                fallback = "return None" if fields[name].is_required() else f"v{j} = d{j}"
+                lines += [
+                    f"    if v{j} is None:",
+                    f"        {fallback}",
+                    f"    elif not test{j}(v{j}):",
+                ]
+            else:
+                lines.append(f"    if not test{j}(v{j}):")
+            lines += ["        return None", f"    values[{name!r}] = v{j}"]
+    lines.append(f"    return dumps({{{', '.join(out)}}}, option=OPTIONS)")
+    exec(compile("\n".join(lines), f"<json mapper {table.odoo_model} v{major}>", "exec"), ns)
+    fn: Callable[[Mapping[str, Any], MapContext], bytes | None] = ns["fused"]
+    return fn

@@ -409,3 +409,68 @@ def test_well_formed_records_take_the_fast_payload_path(
         for rec in records[model]:
             table_for(model).map_json(rec, ctx)
     assert validated == []
+
+
+def test_records_as_odoo_sends_them_take_the_fused_mapper(
+    odoo_records: tuple[str, dict[str, list[dict[str, Any]]]],
+) -> None:
+    """Every table is fused on every version, and no well-formed record leaves its fused
+    mapper for the general path (a silent slow-down otherwise): its bytes are the payload."""
+    version, records = odoo_records
+    ctx = MapContext(
+        "acme", version, {"location_usage": location_usage_lookup(records["stock.location"])}
+    )
+    for model in _tables_for(version):
+        table = table_for(model)
+        fused = table.json_mapper(ctx.major)
+        assert fused is not None, f"{model} v{version} is not fused"
+        for rec in records[model]:
+            out = fused(rec, ctx)
+            assert out is not None, (model, rec)
+            assert out.decode() == payload_json(table.map(rec, ctx))
+
+
+def test_fused_mapper_declines_what_it_does_not_vouch_for() -> None:
+    """Values off the fast paths that the general path would refuse or coerce: the fused
+    mapper returns None (the general path then words the error or validates)."""
+    table = table_for("sale.order")
+    ctx = MapContext("acme", "17")
+    good = {
+        "id": 5,
+        "name": "S00005",
+        "write_date": "2026-11-02 08:00:00",
+        "partner_id": [7, "Acme"],
+        "partner_invoice_id": False,
+        "partner_shipping_id": [8, "Acme, depot"],
+        "date_order": "2026-11-01 09:30:00",
+        "commitment_date": False,
+        "expected_date": False,
+        "amount_untaxed": 10.0,
+        "amount_total": 12,  # an int: converted to 12.0 off the fast path, still fused
+        "currency_id": [1, "EUR"],
+        "invoice_status": "no",
+        "delivery_status": False,
+        "effective_date": False,
+        "order_line": [1, 2],
+        "invoice_ids": [],
+        "state": "sale",
+        "locked": False,
+    }
+    fused = table.json_mapper(17)
+    assert fused is not None
+    out = fused(good, ctx)
+    assert out is not None and out.decode() == payload_json(table.map(good, ctx))
+    for key, bad in [
+        ("id", "5"),
+        ("partner_id", False),  # required
+        ("date_order", "yesterday"),
+        ("state", "unknown"),  # computed: raises
+        ("order_line", [1, "2"]),
+        ("amount_total", "12"),
+    ]:
+        assert fused({**good, key: bad}, ctx) is None, key
+        with pytest.raises(MappingError):
+            table.map_json({**good, key: bad}, ctx)
+    missing = {k: v for k, v in good.items() if k != "commitment_date"}
+    out = fused(missing, ctx)  # an optional field absent: its default
+    assert out is not None and out.decode() == payload_json(table.map(missing, ctx))
