@@ -517,9 +517,14 @@ class Store:
         result = PageResult(quarantined=len(quarantined))
         with self.engine.begin() as conn:
             self._check_lease(conn, lease)
-            by_model: dict[str, list[MirrorRow]] = {}
-            for row in rows:
-                by_model.setdefault(row.model, []).append(row)
+            by_model: Mapping[str, Sequence[MirrorRow]]
+            if rows and all(r.model == rows[0].model for r in rows):
+                by_model = {rows[0].model: rows}  # a pulled page: one model
+            else:
+                groups: dict[str, list[MirrorRow]] = {}
+                for row in rows:
+                    groups.setdefault(row.model, []).append(row)
+                by_model = groups
             for model, model_rows in by_model.items():
                 self._upsert_rows(conn, tenant, model, model_rows, run_id, result)
                 # A record that maps cleanly now leaves quarantine.
@@ -544,14 +549,15 @@ class Store:
         conn: Connection,
         tenant: str,
         model: str,
-        rows: list[MirrorRow],
+        rows: Sequence[MirrorRow],
         run_id: int | None,
         result: PageResult,
     ) -> None:
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         existing: dict[int, Any] = {}
-        ids = list(dict.fromkeys(r.id for r in rows))
-        for chunk in _chunks(ids, 500):
+        ids = [r.id for r in rows]
+        unique = list(dict.fromkeys(ids))
+        for chunk in _chunks(unique, 500):
             # Plain SQL: an expanding IN of a whole page costs more to compile than to run.
             for r in conn.exec_driver_sql(
                 "SELECT id, write_date, active, deleted, version, hash FROM mirror "
@@ -559,11 +565,30 @@ class Store:
                 (tenant, model, *chunk),
             ):
                 existing[int(r.id)] = r
-        new: list[tuple[Any, ...]] = []
+        new: list[tuple[Any, ...]]
         changed: list[tuple[Any, ...]] = []
         restamp: list[dict[str, Any]] = []
-        seen: set[int] = set()
         sha1 = hashlib.sha1
+        if not existing and len(unique) == len(ids):
+            # All new, each once (an initial or --full sync): no comparison to make.
+            new = [
+                (
+                    tenant,
+                    model,
+                    r.id,
+                    r.write_date,
+                    p,
+                    sha1(p.encode()).hexdigest(),
+                    r.active,
+                    run_id,
+                )
+                for r in rows
+                for p in (r.payload if type(r.payload) is str else _dumps(r.payload),)
+            ]
+            rows = []
+        else:
+            new = []
+        seen: set[int] = set()
         for row in rows:
             if row.id in seen:
                 continue
@@ -1319,6 +1344,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # which turns concurrent writers into "database is locked" on the read→write upgrade).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
+    # 16 KiB pages for a new file (no effect on an existing one): the mirror's rows are ~0.5 KB
+    # and written in pages of a thousand; bigger pages mean fewer B-tree pages and WAL frames
+    # per commit (about a fifth less time writing a page of rows than with 4 KiB).
+    cur.execute("PRAGMA page_size=16384")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
