@@ -105,15 +105,21 @@ class JsonRpcTransport(JsonRPCConnector):
             "params": {"service": service_name, "method": method, "args": list(args)},
             "id": self._rng.randint(0, 1_000_000_000),
         }
-        response = self._client.post(
+        # Streamed and joined here rather than ``post().content``: httpx keeps a response in a
+        # reference cycle (response <-> its stream), so a body stored on the response lives until
+        # the cyclic collector runs; read this way the page's bytes are freed when decoded.
+        with self._client.stream(
+            "POST",
             self.url,
             content=json.dumps(payload, separators=(",", ":")),
             headers={"Content-Type": "application/json"},
-        )
-        if response.status_code != 200:
-            raise HTTPStatusFailure(response.status_code, response.text, response.headers)
+        ) as response:
+            if response.status_code != 200:
+                response.read()
+                raise HTTPStatusFailure(response.status_code, response.text, response.headers)
+            content = b"".join(response.iter_bytes())
         try:
-            body = json.loads(response.content)
+            body = json.loads(content)
         except ValueError:
             raise HTTPStatusFailure(502, "invalid JSON in the answer", response.headers) from None
         error = body.get("error")
@@ -245,12 +251,15 @@ class Json2Transport(Json2Connector):
         self._client = client
 
     def call(self, model: str, method: str, body: dict[str, Any]) -> Any:
-        response = self._client.post(
+        # Streamed, as in JsonRpcTransport.send: no page body kept in httpx's response cycle.
+        with self._client.stream(
+            "POST",
             f"{self.url}{model}/{method}",
             content=json.dumps(body, separators=(",", ":")),
-        )
-        if response.status_code == 200:
-            return json.loads(response.content)
+        ) as response:
+            if response.status_code == 200:
+                return json.loads(b"".join(response.iter_bytes()))
+            response.read()
         try:
             parsed: Any = json.loads(response.content)
         except ValueError:

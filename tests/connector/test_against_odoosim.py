@@ -381,3 +381,39 @@ def test_json2_on_a_pre_19_server_is_a_config_error(sim17: Any) -> None:
 
     with pytest.raises(ConfigError, match="json2 needs Odoo 19"), client_for(sim17, "json2") as c:
         c.connect()
+
+
+@pytest.mark.parametrize(("version", "protocol"), [("17", "jsonrpc"), ("19", "json2")])
+def test_a_page_body_is_freed_by_reference_counting(version: str, protocol: str) -> None:
+    """httpx keeps each response in a reference cycle; the transports read the body so that
+    it is not stored there, so a pulled page's bytes never wait for the cyclic collector (the
+    pull freezes the collector's old generations and collects no more per page)."""
+    import gc
+
+    import httpx
+
+    from odoosim import SimServer
+
+    with SimServer(odoo_version=version, dataset="demo", orders=60, seed=5) as sim:  # noqa: SIM117
+        with client_for(sim, protocol) as client:
+            client.connect()
+            gc.collect()
+            gc.disable()
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            try:
+                for _ in range(3):
+                    rows = client.search_read("sale.order", [], ORDER_FIELDS, limit=60)
+                    assert len(rows) == 60
+                    del rows
+                gc.collect()
+                kept = [
+                    o
+                    for o in gc.garbage
+                    if (isinstance(o, bytes | bytearray) and len(o) > 4096)
+                    or (isinstance(o, httpx.Response) and getattr(o, "_content", None) is not None)
+                ]
+            finally:
+                gc.set_debug(0)
+                gc.garbage.clear()
+                gc.enable()
+    assert kept == []
