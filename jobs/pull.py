@@ -190,12 +190,16 @@ class _Collector:
 
     A page is ~15 new containers per record (the decoded rows, their ``[id, name]`` lists);
     with Python's default first-generation threshold (700) the collector runs many times per
-    page and walks each page again while it is mapped and committed, about a tenth of the pull's
-    time.  While any pull runs, the threshold is raised to ``BULK``, and ``page_done`` collects
-    the two young generations after each committed page: the garbage cycles of a page (HTTP
-    responses holding the page's body) are freed at once, so memory stays flat, while the
-    page's own rows are walked once instead of many times.  The last pull out restores the
-    thresholds.
+    page and walks each page again while it is mapped and committed.  While any pull runs:
+
+    * the first-generation threshold is raised to ``BULK``;
+    * everything that existed before is frozen (``gc.freeze``): the interpreter's long-lived
+      heap (modules, SQLAlchemy, pydantic) is not walked again by the full collections that
+      the pages' short-lived survivors trigger.
+
+    Pages are freed by reference counting (the transport keeps no page body in httpx's
+    response cycles), so no collection per page is needed.  The last pull out unfreezes and
+    restores the thresholds.
     """
 
     BULK = 10_000
@@ -212,6 +216,7 @@ class _Collector:
                 if 0 < first < cls.BULK:  # 0: collection is off, leave it so
                     cls.saved = (first, rest[0], rest[1])
                     gc.set_threshold(cls.BULK, rest[0], rest[1])
+                    gc.freeze()
             cls.users += 1
         try:
             yield
@@ -219,13 +224,9 @@ class _Collector:
             with cls.lock:
                 cls.users -= 1
                 if cls.users == 0 and cls.saved is not None:
+                    gc.unfreeze()
                     gc.set_threshold(*cls.saved)
                     cls.saved = None
-
-    @classmethod
-    def page_done(cls) -> None:
-        if cls.saved is not None and gc.isenabled():
-            gc.collect(1)
 
 
 def pull_stream(ctx: PullContext, stream: Stream, *, full: bool = False) -> StreamResult:
@@ -269,7 +270,6 @@ def pull_stream(ctx: PullContext, stream: Stream, *, full: bool = False) -> Stre
             result.quarantined += done.quarantined
             result.errors.extend(q.reason for q in bad)
             del rows, bad, page
-            _Collector.page_done()
             if ctx.after_page is not None:
                 ctx.after_page(stream.name, result.pages)
             if ctx.stop.is_set():

@@ -200,11 +200,13 @@ def test_the_gc_threshold_is_raised_only_while_pages_stream(store: Store) -> Non
     for i in range(5):
         odoo.put("res.partner", partner(f"P{i}"))
     before = gc.get_threshold()
-    seen: list[int] = []
+    seen: list[tuple[int, bool]] = []
     ctx = ctx_for(odoo, store, clock, page_size=2)
-    ctx.after_page = lambda _s, _n: seen.append(gc.get_threshold()[0])
+    ctx.after_page = lambda _s, _n: seen.append((gc.get_threshold()[0], gc.get_freeze_count() > 0))
     pull_stream(ctx, BY_NAME["partners"])
-    assert seen == [_Collector.BULK] * 3 and gc.get_threshold() == before
+    # While pages stream the older heap is frozen (not walked again), then given back.
+    assert seen == [(_Collector.BULK, True)] * 3 and gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
     with _Collector.bulk(), _Collector.bulk():  # nested (or concurrent): the last one restores
         assert gc.get_threshold()[0] == _Collector.BULK
     assert gc.get_threshold() == before
