@@ -228,7 +228,7 @@ class Lease:
     ttl: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class MirrorRow:
     """One mapped record to store (``payload`` is JSON-ready)."""
 
@@ -361,10 +361,14 @@ class Store:
     # ------------------------------------------------------------------ leases
 
     def _lock_lease_row(self, conn: Connection, name: str) -> Any:
-        stmt = select(leases).where(leases.c.name == name)
-        if self.dialect == "postgresql":
-            stmt = stmt.with_for_update()
-        return conn.execute(stmt).first()
+        # Plain SQL (as the other per-page statements): run on every fenced commit, where
+        # building and caching a Core statement cost more than the query.
+        mark = _mark(conn)
+        lock = " FOR UPDATE" if self.dialect == "postgresql" else ""
+        return conn.exec_driver_sql(
+            f"SELECT name, holder, epoch, expires_at FROM leases WHERE name = {mark}{lock}",
+            (name,),
+        ).first()
 
     def acquire_lease(self, name: str, holder: str, ttl: float) -> Lease | None:
         """Take ``name`` for ``ttl`` seconds; ``None`` if another holder has it.
@@ -452,10 +456,10 @@ class Store:
                 "raise [schedule] lease_seconds if runs take longer"
             )
         if renew and lease.ttl > 0:
-            conn.execute(
-                update(leases)
-                .where(leases.c.name == lease.name)
-                .values(expires_at=max(float(row.expires_at), time.time() + lease.ttl))
+            mark = _mark(conn)
+            conn.exec_driver_sql(
+                f"UPDATE leases SET expires_at = {mark} WHERE name = {mark}",
+                (max(float(row.expires_at), time.time() + lease.ttl), lease.name),
             )
 
     # ------------------------------------------------------------------ cursors and the mirror
@@ -472,14 +476,19 @@ class Store:
     def _put_cursor(
         self, conn: Connection, tenant: str, stream: str, state: Mapping[str, Any], epoch: int
     ) -> None:
-        values = {"state": _dumps(state), "epoch": epoch, "updated_at": utcnow()}
-        done = conn.execute(
-            update(cursors)
-            .where(and_(cursors.c.tenant == tenant, cursors.c.stream == stream))
-            .values(**values)
+        mark = _mark(conn)
+        values = (_dumps(state), epoch, utcnow())
+        done = conn.exec_driver_sql(
+            f"UPDATE cursors SET state = {mark}, epoch = {mark}, updated_at = {mark} "
+            f"WHERE tenant = {mark} AND stream = {mark}",
+            (*values, tenant, stream),
         )
         if done.rowcount == 0:
-            conn.execute(insert(cursors).values(tenant=tenant, stream=stream, **values))
+            conn.exec_driver_sql(
+                "INSERT INTO cursors (state, epoch, updated_at, tenant, stream) "
+                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
+                (*values, tenant, stream),
+            )
 
     def set_cursor(
         self, tenant: str, stream: str, state: Mapping[str, Any], *, lease: Lease | None = None
@@ -553,7 +562,7 @@ class Store:
         run_id: int | None,
         result: PageResult,
     ) -> None:
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        mark = _mark(conn)
         existing: dict[int, Any] = {}
         ids = [r.id for r in rows]
         unique = list(dict.fromkeys(ids))
@@ -651,7 +660,7 @@ class Store:
             )
 
     def _unquarantine(self, conn: Connection, tenant: str, model: str, ids: list[int]) -> None:
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        mark = _mark(conn)
         for chunk in _chunks(ids, 500):
             conn.exec_driver_sql(
                 f"DELETE FROM quarantine WHERE tenant = {mark} AND model = {mark} "
@@ -1332,6 +1341,11 @@ class Store:
             "outbox": self.outbox_counts(tenant),
             "last_run": last[0].__dict__ if last else None,
         }
+
+
+def _mark(conn: Connection) -> str:
+    """The DBAPI placeholder of ``conn`` for plain SQL (sqlite3: ``?``, psycopg: ``%s``)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
