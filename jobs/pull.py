@@ -113,33 +113,24 @@ def _map_page(
     for record in page:
         out = fused(record, mctx) if fused is not None else None
         if out is not None:
-            wd = record.get("write_date")
-            append(
-                MirrorRow(
-                    model,
-                    record["id"],  # the fused mapper checked it: an int
-                    wd if type(wd) is str else str(wd),
-                    out.decode(),
-                    record.get("active", True) is not False,
+            payload = out.decode()
+        else:
+            try:
+                payload = map_json(record, mctx)
+            except MappingError as exc:
+                rid, wd = record.get("id"), record.get("write_date")
+                bad.append(
+                    QuarantineRow(
+                        model,
+                        int(rid) if isinstance(rid, int) else 0,
+                        wd if isinstance(wd, str) else None,
+                        str(exc),
+                        record,
+                    )
                 )
-            )
-            continue
-        try:
-            payload = map_json(record, mctx)
-        except MappingError as exc:
-            rid, wd = record.get("id"), record.get("write_date")
-            bad.append(
-                QuarantineRow(
-                    model,
-                    int(rid) if isinstance(rid, int) else 0,
-                    wd if isinstance(wd, str) else None,
-                    str(exc),
-                    record,
-                )
-            )
-            continue
+                continue
         wd = record.get("write_date")
-        # map_json checked the id: an int.
+        # Both mappers checked the id: an int.
         append(
             MirrorRow(
                 model,

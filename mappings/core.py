@@ -538,6 +538,20 @@ def payload_json(obj: BaseModel) -> str:
 
 _SHAPERS: dict[type[BaseModel], Callable[[dict[str, Any]], dict[str, Any] | None]] = {}
 
+# What the generated shapers and fused mappers refer to by name.
+_GENERATED_NS: dict[str, Any] = {
+    "MISSING": _MISSING,
+    "UTC": UTC,
+    "datetime": datetime,
+    "date": date,
+    "int_only": _INT_ONLY,
+}
+
+
+def _never(_values: dict[str, Any]) -> None:
+    """The shaper of a class with validators or constraints: always the validating path."""
+    return None
+
 
 def _type_test(var: str, annotation: Any, ns: dict[str, Any]) -> str | None:
     """A Python condition true when ``var`` holds exactly what ``annotation`` declares, in the
@@ -576,13 +590,10 @@ def _shaper(cls: type[BaseModel]) -> Callable[[dict[str, Any]], dict[str, Any] |
     shaper = _SHAPERS.get(cls)
     if shaper is not None:
         return shaper
-    ns: dict[str, Any] = {
-        "MISSING": _MISSING,
-        "UTC": UTC,
-        "datetime": datetime,
-        "date": date,
-        "int_only": _INT_ONLY,
-    }
+    if not _plain_model(cls):
+        _SHAPERS[cls] = _never
+        return _never
+    ns: dict[str, Any] = dict(_GENERATED_NS)
     lines = ["def shaper(values):", "    get = values.get"]
     names = list(cls.model_fields)
     ns["known"] = frozenset(names)
@@ -708,21 +719,17 @@ def _fuse(
         return None
     fields = cls.model_fields
     plan = table.plan(major)
-    by_target: dict[str, tuple[int, tuple[str, str, Convert, bool]]] = {}
-    for i, column in enumerate(plan):
+    by_target: dict[str, tuple[str, str, Convert, bool]] = {}
+    for column in plan:
         if column[0] not in fields or column[0] in by_target or column[0] in table.computed:
             return None
-        by_target[column[0]] = (i, column)
+        by_target[column[0]] = column
     if any(t not in fields for t in table.computed):
         return None
     ns: dict[str, Any] = {
-        "MISSING": _MISSING,
+        **_GENERATED_NS,
         "BAIL": _BAIL,
         "Bad": _Bad,
-        "UTC": UTC,
-        "datetime": datetime,
-        "date": date,
-        "int_only": _INT_ONLY,
         "dt_get": _DT_CACHE.get,
         "date_get": _DATE_CACHE.get,
         "dumps": orjson.dumps,
@@ -765,7 +772,7 @@ def _fuse(
             continue
         if test is None:
             return None
-        i, (target, src, convert, required) = by_target[name]
+        target, src, convert, required = by_target[name]
         ns[f"test{j}"] = eval(f"lambda x: {test}", ns)  # generated from the annotation
         ns[f"lenient{j}"] = _lenient(
             convert,
