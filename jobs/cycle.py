@@ -467,12 +467,13 @@ def _analyze_then_push(
             report.errors.extend(preport.errors)
     if not dry_run and tenant.notify.webhooks:
         # Delivery is kept per (webhook, finding): a failing webhook re-sends to nobody else.
-        nrep = nt.deliver(tenant.name, store, tenant.notify)
+        # Under the analysis lease, and its marks fenced by it.
+        nrep = nt.deliver(tenant.name, store.fenced(lease), tenant.notify)
         report.notified = nrep.sent
         report.errors.extend(nrep.errors)
     elif not dry_run:
         # Without webhooks there is nobody to tell: mark them so a later webhook gets only news.
-        store.mark_notified(tenant.name, [f.key for f in findings])
+        store.fenced(lease).mark_notified(tenant.name, [f.key for f in findings])
 
 
 def _const(lease: Lease) -> Callable[[str], Lease | None]:

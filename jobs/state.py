@@ -1020,8 +1020,13 @@ class Store:
                 )
             ]
 
-    def mark_notified(self, tenant: str, keys: Iterable[str]) -> None:
+    def mark_notified(
+        self, tenant: str, keys: Iterable[str], *, lease: Lease | None = None
+    ) -> None:
+        """Fenced like the findings it marks: a runner that lost the analysis lease (under which
+        notifications go out) cannot mark what the new holder has yet to deliver."""
         with self.engine.begin() as conn:
+            self._check_lease(conn, lease)
             for chunk in _chunks(list(keys), 500):
                 conn.execute(
                     update(findings)

@@ -320,12 +320,14 @@ def test_findings_outbox_and_marks_are_fenced(store: Store, how: str) -> None:
         lambda: s.enqueue("t", "ticket:old", "ticket", {"a": 3}, "h3", "f:old", **kw),
         lambda: s.fail("t", "ticket:old", "boom", **kw),
         lambda: s.complete("t", "ticket:old", **kw),
+        lambda: s.mark_notified("t", ["f:old"], **kw),
     ]
     for write in writes:
         with pytest.raises(StaleLeaseError):
             write()
     # Nothing the stale runner wrote is there.
     assert set(store.open_findings("t")) == {"f:old"}
+    assert [f["key"] for f in store.unnotified("t")] == ["f:old"]
     assert store.dirty("t") == {"sale.order": {5: 1}}
     assert store.get_cursor("t", "@analyze") is None
     (row,) = store.pending("t")
@@ -346,6 +348,8 @@ def test_findings_outbox_and_marks_are_fenced(store: Store, how: str) -> None:
         "ticket:new": 0,
         "ticket:old": 1,
     }
+    s.mark_notified("t", ["f:new"], **kw)
+    assert store.unnotified("t") == []
     with store.engine.connect() as conn:
         epoch = conn.execute(
             text("SELECT epoch FROM cursors WHERE tenant = 't' AND stream = '@analyze'")
