@@ -5,6 +5,8 @@ Over real HTTP against odoosim, with the installed ``svcsync`` command and SQLit
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from helpers import admin_client, run_cli, sim_env, write_config
 
 from connector import OdooClient
+from jobs.state import open_store
 from odoosim import SimServer
 
 FLAGGED = ("res.partner", "sale.order", "account.move")
@@ -65,6 +68,24 @@ def test_reinstall_after_uninstall_gets_flags_activities_and_tag_back(
     assert first["activities"] and first["tagged"] and first["tickets"]
     assert sum(first[f"flags:{m}"] for m in FLAGGED), first
 
+    # A run pushing for the tenant right now (its push lease held by a live process): the
+    # plugin is removed from Odoo, but its bindings are not forgotten under that push; the
+    # message says to repeat the uninstall, which then forgets them.
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        busy = store.acquire_lease("main:push", f"{socket.gethostname()}:{os.getpid()}:x:run", 600)
+        assert busy is not None
+        refused = run_cli(
+            "erp", "uninstall", "--login", "admin", "--config", str(config), env=sim_env(sim),
+            timeout=300,
+        )  # fmt: skip
+        assert refused.returncode == 1, (refused.stdout[-2000:], refused.stderr[-2000:])
+        assert "lease main:push is held" in refused.stderr, refused.stderr
+        assert "svcsync erp uninstall` again" in refused.stderr, refused.stderr
+        assert store.bindings_like("main", "flag:"), "the bindings were forgotten under a push"
+        store.release_lease(busy)
+    finally:
+        store.close()
     _cli(sim, config, "erp", "uninstall", "--login", "admin")
     gone = _seen(admin)
     assert gone["activities"] == 0 and gone["tagged"] == 0
