@@ -676,35 +676,28 @@ def _plain_model(cls: type[BaseModel]) -> bool:
 
 
 def _lenient(
-    convert: Convert,
-    src: str,
-    required: bool,
-    nullable: bool,
+    table: Mapping_[Any],
+    column: tuple[str, str, Convert, bool],
     field_required: bool,
     default: Any,
     test: Callable[[Any], bool],
 ) -> Callable[[Any], Any]:
-    """One column off its fast path: ``Mapping_._column``'s rules, then the field's type test;
-    ``_BAIL`` wherever the general path would raise or coerce."""
+    """One column off its fast path: ``Mapping_._column`` itself (its rules for False, missing
+    and required values), then the field's default or type test; ``_BAIL`` wherever the
+    general path would raise or coerce."""
+    target = column[0]
+    one_column = table._column
 
     def run(raw: Any) -> Any:
-        if raw is _MISSING:
-            if required:
-                return _BAIL
-            value = None
-        else:
-            try:
-                value = convert(raw, src)
-            except _Bad:
-                return _BAIL
-            if value is None:
-                if required:
-                    return _BAIL
-            elif required and value == "":
-                return _BAIL
-        if value is None and not (nullable and raw is not _MISSING):
+        values: dict[str, Any] = {}
+        try:
+            one_column(values, raw, column, 0)
+        except MappingError:
+            return _BAIL
+        if target not in values:
             # Left out of the values: the field's default (pydantic does not validate it).
             return _BAIL if field_required else default
+        value = values[target]
         return value if test(value) else _BAIL
 
     return run
@@ -772,17 +765,10 @@ def _fuse(
             continue
         if test is None:
             return None
-        target, src, convert, required = by_target[name]
+        column = by_target[name]
+        src, convert = column[1], column[2]
         ns[f"test{j}"] = eval(f"lambda x: {test}", ns)  # generated from the annotation
-        ns[f"lenient{j}"] = _lenient(
-            convert,
-            src,
-            required,
-            target in _NULLABLE_OK,
-            required_field,
-            ns[f"d{j}"],
-            ns[f"test{j}"],
-        )
+        ns[f"lenient{j}"] = _lenient(table, column, required_field, ns[f"d{j}"], ns[f"test{j}"])
         lines.append(f"    raw = get({src!r}, MISSING)")
         fast = _FAST.get(convert)
         if fast is not None:
