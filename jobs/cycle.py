@@ -131,9 +131,10 @@ class RunReport:
 
 
 @contextmanager
-def _leased(
+def leased(
     store: Store, name: str, ttl: float, holder: str, *, dry_run: bool = False
 ) -> Iterator[Lease | None]:
+    """Hold lease ``name`` for the block (``None``: another holder has it); released after."""
     if dry_run:
         # A dry run writes nothing, not even a lease; it reads and plans only.
         yield Lease(name, holder, 0, 0.0)
@@ -290,7 +291,7 @@ def _pull_all(
         if stop.is_set():
             report.interrupted = True
             return
-        with _leased(store, f"{tenant.name}:{stream.name}", ttl, holder) as lease:
+        with leased(store, f"{tenant.name}:{stream.name}", ttl, holder) as lease:
             if lease is None:
                 report.skipped_streams[stream.name] = SKIPPED
                 continue
@@ -393,7 +394,7 @@ def _analyze_and_push(
 ) -> None:
     # The push runs inside the analysis lease: a run that analysed pushes what it found before
     # another run may analyse again, and the push lease keeps any other pusher out.
-    with _leased(store, f"{tenant.name}:analyze", ttl, holder, dry_run=dry_run) as lease:
+    with leased(store, f"{tenant.name}:analyze", ttl, holder, dry_run=dry_run) as lease:
         if lease is None:
             report.notes.append("analysis and push skipped: another run is analysing this tenant")
             return
@@ -439,7 +440,7 @@ def _analyze_then_push(
         resolved = areport.resolved
         report.analysis = areport.counts()
     report.open_findings = len(findings)
-    with _leased(store, f"{tenant.name}:push", ttl, holder, dry_run=dry_run) as please:
+    with leased(store, f"{tenant.name}:push", ttl, holder, dry_run=dry_run) as please:
         if please is None:
             report.notes.append("push skipped: another run is pushing for this tenant")
             return

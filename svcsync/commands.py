@@ -219,7 +219,7 @@ def _forget_plugin_actions(
     """After an uninstall: forget, for every tenant on the same ERP (url + database), the
     outbox rows and bindings of what the plugin carried (flags, activities, partner tag)."""
 
-    from jobs.cycle import job_holder
+    from jobs.cycle import job_holder, leased
 
     def same(t: TenantConfig) -> bool:
         return (t.url.rstrip("/"), t.database) == (tenant.url.rstrip("/"), tenant.database)
@@ -231,18 +231,15 @@ def _forget_plugin_actions(
             continue
         # Under the tenant's push lease: a daemon pushing right now cannot record a binding
         # for a flag between the uninstall and this forgetting.
-        lease = store.acquire_lease(f"{t.name}:push", holder, 60.0)
-        if lease is None:
-            raise PushBusyError(
-                f"tenant {t.name}: a running svcsync is pushing (lease {t.name}:push is held), so "
-                "the bindings of the plugin's flags, activities and tag were not forgotten; the "
-                "plugin itself is uninstalled in Odoo. Run `svcsync erp uninstall` again when "
-                "that push is done (it is safe to repeat)"
-            )
-        try:
+        with leased(store, f"{t.name}:push", 60.0, holder) as lease:
+            if lease is None:
+                raise PushBusyError(
+                    f"tenant {t.name}: a running svcsync is pushing (lease {t.name}:push is "
+                    "held), so the bindings of the plugin's flags, activities and tag were not "
+                    "forgotten; the plugin itself is uninstalled in Odoo. Run `svcsync erp "
+                    "uninstall` again when that push is done (it is safe to repeat)"
+                )
             forgotten[t.name] = store.forget_plugin_actions(t.name, lease=lease)
-        finally:
-            store.release_lease(lease)
     return forgotten
 
 
